@@ -1,0 +1,49 @@
+/**
+ * The separate management server, as Spring's `management.server.port`: a plain node:http server that answers only
+ * actuator requests. If it cannot listen (port taken, no permission) it says so once (NMWRN003) and the
+ * application keeps running without it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Diag } from '../core/diag.js';
+import type { ActuatorRouter } from './router.js';
+
+export class ManagementServer {
+  readonly #server: Server;
+  readonly listening: Promise<AddressInfo | undefined>;
+
+  constructor(router: ActuatorRouter, port: number, host: string, diag: Diag) {
+    this.#server = createServer((req, res) => {
+      if (!router.serve(req, res)) {
+        res.statusCode = 404;
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ error: 'Not Found', actuator: router.basePath }));
+      }
+    });
+    // The management server must never keep a finished process alive.
+    this.#server.unref();
+    this.listening = new Promise((resolve) => {
+      this.#server.once('error', (err: NodeJS.ErrnoException) => {
+        diag.warnOnce(
+          `NMWRN003:${host}:${port}`,
+          `NMWRN003 management server could not listen on ${host}:${port} (${err.code ?? err.message}); ` +
+            'actuator endpoints are not served on a separate port, the application keeps running',
+        );
+        resolve(undefined);
+      });
+      this.#server.listen(port, host, () => {
+        const address = this.#server.address() as AddressInfo;
+        diag.info(`management server listening on http://${address.address}:${address.port}${router.basePath}`);
+        resolve(address);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#server.listening) return resolve();
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections?.();
+    });
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Options of `instrument()`, their defaults, and validation. Explicit options win; the environment fills what the
+ * options leave out (see config-env.ts); defaults fill the rest. A bad option throws NM_ERR_CONFIG_INVALID naming
+ * the option; a bad environment value is reported once (NMWRN001) and ignored.
+ */
+import { NodemeterError } from './errors.js';
+import type { DiagLevel } from './diag.js';
+import { BINDER_NAMES, type BinderName } from '../metrics/binders/names.js';
+
+/** Options of {@link instrument}. Every field is optional. @since 0.1.0 */
+export interface NodemeterOptions {
+  /** Service name: the `application` tag on every series. Default: env, then the nearest package.json name. */
+  serviceName?: string;
+  /** Tags added to every series, like Spring's `management.metrics.tags.*`. */
+  commonTags?: Record<string, string>;
+  metrics?: MetricsOptions;
+  actuator?: ActuatorOptions;
+  /** A separate management server, like Spring's `management.server.port`. Off unless a port is given. */
+  management?: ManagementOptions;
+  /** Level of nodemeter's own diagnostics on stderr. Default `warn`. */
+  diagLevel?: DiagLevel;
+}
+
+/** @since 0.1.0 */
+export interface MetricsOptions {
+  /** Turn all metrics off. Default true. */
+  enabled?: boolean;
+  /** Switch single runtime binders on or off, e.g. `{ 'disk-space': false }`. All are on by default. */
+  binders?: Partial<Record<BinderName, boolean>>;
+  /** Paths whose filesystem `disk_free_bytes`/`disk_total_bytes` report. Default `['.']` as Spring. */
+  diskSpacePaths?: string[];
+  /** Resolution of the event-loop delay monitor in ms. Default 20. */
+  eventLoopResolutionMs?: number;
+}
+
+/** @since 0.1.0 */
+export interface ActuatorOptions {
+  /** Base path of the actuator endpoints. Default `/actuator`, as Spring's `management.endpoints.web.base-path`. */
+  basePath?: string;
+  /** Endpoint ids served. Default `['health', 'prometheus']`. */
+  exposure?: EndpointId[];
+}
+
+/** Actuator endpoints nodemeter serves. @since 0.1.0 */
+export type EndpointId = 'health' | 'prometheus';
+export const ENDPOINT_IDS: readonly EndpointId[] = ['health', 'prometheus'];
+
+/** @since 0.1.0 */
+export interface ManagementOptions {
+  /** Port of the separate management server. 0 picks a free port. Unset: no separate server. */
+  port?: number;
+  /** Address it binds. Default `0.0.0.0`, as Spring. */
+  host?: string;
+}
+
+/** The options after defaults and environment are applied. @since 0.1.0 */
+export interface ResolvedConfig {
+  serviceName: string;
+  commonTags: Readonly<Record<string, string>>;
+  metrics: {
+    enabled: boolean;
+    binders: Readonly<Record<BinderName, boolean>>;
+    diskSpacePaths: readonly string[];
+    eventLoopResolutionMs: number;
+  };
+  actuator: { basePath: string; exposure: readonly EndpointId[] };
+  management: { port: number | undefined; host: string };
+  diagLevel: DiagLevel;
+}
+
+const DIAG_LEVELS: readonly DiagLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const RESERVED_TAGS = new Set(['le', 'quantile']);
+
+function invalid(option: string, expected: string, got: unknown): NodemeterError {
+  let shown: string;
+  try {
+    shown = typeof got === 'string' ? JSON.stringify(got) : String(JSON.stringify(got) ?? typeof got);
+  } catch {
+    shown = typeof got;
+  }
+  return new NodemeterError('NM_ERR_CONFIG_INVALID', `option "${option}" must be ${expected}, got ${shown}`);
+}
+
+function checkKeys(option: string, value: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      const where = option ? `${option}.${key}` : key;
+      throw new NodemeterError(
+        'NM_ERR_CONFIG_UNKNOWN_OPTION',
+        `unknown option "${where}"; known options here: ${allowed.join(', ')}`,
+      );
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optObject(option: string, value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) throw invalid(option, 'an object', value);
+  return value;
+}
+
+function optString(option: string, value: unknown, nonEmpty = true): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || (nonEmpty && value.trim() === '')) {
+    throw invalid(option, 'a non-empty string', value);
+  }
+  return value;
+}
+
+function optBoolean(option: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw invalid(option, 'a boolean', value);
+  return value;
+}
+
+function optInt(option: string, value: unknown, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(option, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+/** Checks tag keys and values; shared by options and environment. */
+export function validateTags(option: string, value: unknown): Record<string, string> | undefined {
+  const tags = optObject(option, value);
+  if (!tags) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, tagValue] of Object.entries(tags)) {
+    if (!LABEL_NAME.test(key) || key.startsWith('__') || RESERVED_TAGS.has(key)) {
+      throw invalid(`${option}.${key}`, 'a tag key matching [a-zA-Z_][a-zA-Z0-9_]* (not le, quantile, __*)', key);
+    }
+    if (typeof tagValue !== 'string') throw invalid(`${option}.${key}`, 'a string', tagValue);
+    out[key] = tagValue;
+  }
+  return out;
+}
+
+/** What the environment contributed, already parsed (see config-env.ts). */
+export interface EnvConfig {
+  serviceName?: string;
+  commonTags?: Record<string, string>;
+  metricsEnabled?: boolean;
+  disabledBinders?: BinderName[];
+  diskSpacePaths?: string[];
+  managementPort?: number;
+  managementHost?: string;
+  basePath?: string;
+  exposure?: EndpointId[];
+  diagLevel?: DiagLevel;
+}
+
+/**
+ * Validates `options` (throwing coded errors) and merges them over the environment and defaults.
+ * `fallbackServiceName` is used when neither options nor environment name the service.
+ */
+export function resolveConfig(
+  options: unknown,
+  env: EnvConfig,
+  fallbackServiceName: () => string,
+): ResolvedConfig {
+  const opts = optObject('options', options ?? {}) ?? {};
+  checkKeys('', opts, ['serviceName', 'commonTags', 'metrics', 'actuator', 'management', 'diagLevel']);
+
+  const serviceName = optString('serviceName', opts.serviceName) ?? env.serviceName ?? fallbackServiceName();
+  const commonTags = { ...env.commonTags, ...validateTags('commonTags', opts.commonTags) };
+  if ('application' in commonTags) {
+    throw invalid('commonTags.application', 'absent (it is set from serviceName)', commonTags.application);
+  }
+
+  const metrics = optObject('metrics', opts.metrics) ?? {};
+  checkKeys('metrics', metrics, ['enabled', 'binders', 'diskSpacePaths', 'eventLoopResolutionMs']);
+  const binderOpts = optObject('metrics.binders', metrics.binders) ?? {};
+  checkKeys('metrics.binders', binderOpts, BINDER_NAMES);
+  const binders = {} as Record<BinderName, boolean>;
+  for (const name of BINDER_NAMES) {
+    binders[name] =
+      optBoolean(`metrics.binders.${name}`, binderOpts[name]) ?? !(env.disabledBinders ?? []).includes(name);
+  }
+  let diskSpacePaths: string[] | undefined;
+  if (metrics.diskSpacePaths !== undefined) {
+    if (!Array.isArray(metrics.diskSpacePaths)) {
+      throw invalid('metrics.diskSpacePaths', 'an array of strings', metrics.diskSpacePaths);
+    }
+    diskSpacePaths = metrics.diskSpacePaths.map((p, i) => optString(`metrics.diskSpacePaths[${i}]`, p) as string);
+  }
+
+  const actuator = optObject('actuator', opts.actuator) ?? {};
+  checkKeys('actuator', actuator, ['basePath', 'exposure']);
+  const basePath = optString('actuator.basePath', actuator.basePath) ?? env.basePath ?? '/actuator';
+  if (!basePath.startsWith('/') || /[?#\s]/.test(basePath)) {
+    throw invalid('actuator.basePath', 'a path starting with "/" without query, fragment or spaces', basePath);
+  }
+  let exposure: EndpointId[] | undefined;
+  if (actuator.exposure !== undefined) {
+    if (!Array.isArray(actuator.exposure) || actuator.exposure.some((e) => !ENDPOINT_IDS.includes(e as EndpointId))) {
+      throw invalid('actuator.exposure', `an array of ${ENDPOINT_IDS.join(', ')}`, actuator.exposure);
+    }
+    exposure = actuator.exposure as EndpointId[];
+  }
+
+  const management = optObject('management', opts.management) ?? {};
+  checkKeys('management', management, ['port', 'host']);
+
+  let diagLevel = env.diagLevel ?? 'warn';
+  if (opts.diagLevel !== undefined) {
+    if (!DIAG_LEVELS.includes(opts.diagLevel as DiagLevel)) {
+      throw invalid('diagLevel', `one of ${DIAG_LEVELS.join(', ')}`, opts.diagLevel);
+    }
+    diagLevel = opts.diagLevel as DiagLevel;
+  }
+
+  return {
+    serviceName,
+    commonTags,
+    metrics: {
+      enabled: optBoolean('metrics.enabled', metrics.enabled) ?? env.metricsEnabled ?? true,
+      binders,
+      diskSpacePaths: diskSpacePaths ?? env.diskSpacePaths ?? ['.'],
+      eventLoopResolutionMs: optInt('metrics.eventLoopResolutionMs', metrics.eventLoopResolutionMs, 1, 1000) ?? 20,
+    },
+    actuator: {
+      basePath: basePath.length > 1 ? basePath.replace(/\/+$/, '') : basePath,
+      exposure: exposure ?? env.exposure ?? ['health', 'prometheus'],
+    },
+    management: {
+      port: optInt('management.port', management.port, 0, 65535) ?? env.managementPort,
+      host: optString('management.host', management.host) ?? env.managementHost ?? '0.0.0.0',
+    },
+    diagLevel,
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * instrument(): the one call. Validates options, reads the environment, builds the registry with the `application`
+ * and common tags, binds the runtime binders, sets up the actuator (on the app through the Express/Fastify
+ * integrations, or on a separate management port) and returns the handle whose shutdown() undoes all of it.
+ *
+ *   options ─┐
+ *   env ─────┼─► ResolvedConfig ─► MeterRegistry ─► binders (each switchable, each unbinds)
+ *   pkg name ┘                   └─► ActuatorRouter ─► nm.express() / nm.fastify / management server
+ *
+ * A second call while a handle is live returns that handle (NMWRN005 if its options differ); so does a call from a
+ * second copy of the package. Nothing is registered twice.
+ */
+import { basename } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { HealthRegistry } from '../actuator/health.js';
+import { ManagementServer } from '../actuator/management-server.js';
+import { ActuatorRouter } from '../actuator/router.js';
+import { expressMiddleware, type ExpressMiddleware } from '../http/express.js';
+import { fastifyPlugin, type FastifyPlugin } from '../http/fastify.js';
+import { RUNTIME_BINDERS } from '../metrics/binders/index.js';
+import type { BinderContext } from '../metrics/binder.js';
+import { MeterRegistry, type ExpositionFormat } from '../metrics/registry.js';
+import { resolveConfig, type NodemeterOptions, type ResolvedConfig } from './config.js';
+import { readEnv } from './config-env.js';
+import { Diag } from './diag.js';
+import { globalSlot } from './global.js';
+import { Lifecycle } from './lifecycle.js';
+import { defaultServiceName } from './service-name.js';
+
+/** What instrument() returns. @since 0.1.0 */
+export interface Nodemeter {
+  /** The `application` tag and the service name everywhere. */
+  readonly serviceName: string;
+  /** The options after environment and defaults. */
+  readonly config: ResolvedConfig;
+  /** Get-or-create counters, gauges and timers; every series carries the common tags. */
+  readonly registry: MeterRegistry;
+  /** Health indicators shown at `/actuator/health`. */
+  readonly health: HealthRegistry;
+  /** The actuator endpoints, for node:http servers: `if (nm.actuator.serve(req, res)) return;`. */
+  readonly actuator: ActuatorRouter;
+  /**
+   * A pino logger named after the service. Later versions add trace correlation and shipping to Loki.
+   * @experimental
+   */
+  readonly logger: Logger;
+  /** nodemeter's own diagnostics. */
+  readonly diag: Diag;
+  /** Express middleware: `app.use(nm.express())`. */
+  express(): ExpressMiddleware;
+  /** Fastify plugin: `fastify.register(nm.fastify)`. */
+  readonly fastify: FastifyPlugin;
+  /** The management server's address once it listens; undefined if none is configured or it could not listen. */
+  managementAddress(): Promise<{ address: string; port: number } | undefined>;
+  /** The exposition, as `/actuator/prometheus` serves it. */
+  scrape(format?: ExpositionFormat): Promise<string>;
+  /** Unbinds every binder, closes the management server, flushes; never rejects. Safe to call twice. */
+  shutdown(): Promise<void>;
+  /** True after shutdown() was called. */
+  readonly isShutDown: boolean;
+}
+
+interface LiveHandle extends Nodemeter {
+  readonly fingerprint: string;
+}
+
+/**
+ * Instruments this process. Throws a NodemeterError (NM_ERR_CONFIG_*) for invalid options; never throws for
+ * anything in the environment.
+ * @since 0.1.0
+ */
+export function instrument(options: NodemeterOptions = {}): Nodemeter {
+  const { config: envConfig, problems } = readEnv();
+  const config = resolveConfig(options, envConfig, defaultServiceName);
+  const slot = globalSlot<LiveHandle>();
+  const fingerprint = JSON.stringify(config);
+  const live = slot.handle;
+  if (live && !live.isShutDown) {
+    if (live.fingerprint !== fingerprint) {
+      live.diag.warnOnce(
+        'NMWRN005',
+        'NMWRN005 instrument() was called again with other options; the first call\'s handle is returned unchanged',
+      );
+    }
+    return live;
+  }
+
+  const diag = new Diag(config.diagLevel);
+  for (const problem of problems) diag.warnOnce(`NMWRN001:${problem.variable}`, `NMWRN001 ${problem.message}`);
+
+  const handle = createHandle(config, diag, fingerprint);
+  slot.handle = handle;
+  return handle;
+}
+
+function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): LiveHandle {
+  const lifecycle = new Lifecycle(diag);
+  const registry = new MeterRegistry({ application: config.serviceName, ...config.commonTags }, diag);
+  const health = new HealthRegistry();
+  const actuator = new ActuatorRouter(config.actuator.basePath, config.actuator.exposure, registry, health, diag);
+
+  if (config.metrics.enabled) {
+    const context: BinderContext = {
+      diag,
+      diskSpacePaths: config.metrics.diskSpacePaths,
+      eventLoopResolutionMs: config.metrics.eventLoopResolutionMs,
+      mainApplicationClass: process.argv[1] ? basename(process.argv[1]) : 'node',
+      instrumentedAt: Date.now(),
+    };
+    for (const binder of RUNTIME_BINDERS) {
+      if (!config.metrics.binders[binder.name]) continue;
+      try {
+        const unbind = binder.bindTo(registry, context);
+        lifecycle.add(`binder ${binder.name}`, unbind);
+      } catch (err) {
+        diag.warnOnce(`NMWRN006:${binder.name}`, `NMWRN006 binder ${binder.name} failed to bind, its series are left out: ${String(err)}`);
+      }
+    }
+  }
+
+  let management: ManagementServer | undefined;
+  if (config.management.port !== undefined) {
+    management = new ManagementServer(actuator, config.management.port, config.management.host, diag);
+    const server = management;
+    lifecycle.add('management server', () => server.close());
+  }
+  // As Spring: with a separate management port, the actuator is not served on the application's port.
+  const appRouter = management ? undefined : actuator;
+
+  const logger = pino({ name: config.serviceName });
+  let express: ExpressMiddleware | undefined;
+  let fastify: FastifyPlugin | undefined;
+
+  const handle: LiveHandle = {
+    fingerprint,
+    serviceName: config.serviceName,
+    config,
+    registry,
+    health,
+    actuator,
+    logger,
+    diag,
+    express() {
+      express ??= expressMiddleware(appRouter);
+      return express;
+    },
+    get fastify() {
+      fastify ??= fastifyPlugin(appRouter);
+      return fastify;
+    },
+    async managementAddress() {
+      const address = await management?.listening;
+      return address ? { address: address.address, port: address.port } : undefined;
+    },
+    scrape(format) {
+      return registry.scrape(format);
+    },
+    shutdown() {
+      const slot = globalSlot<LiveHandle>();
+      if (slot.handle === handle) slot.handle = undefined;
+      return lifecycle.shutdown();
+    },
+    get isShutDown() {
+      return lifecycle.isShutDown;
+    },
+  };
+  return handle;
+}

@@ -1,0 +1,23 @@
+/**
+ * Warning codes. Each is reported once at warn level (then at debug), through {@link Diag.warnOnce}.
+ * Codes are never reused; docs/reference/warnings.md lists them and a test keeps the two in step.
+ */
+export const WarningCodes = {
+  /** An environment variable nodemeter reads has a value that does not parse; it is ignored. */
+  NMWRN001: 'NMWRN001',
+  /** A meter was requested again with another type or other label names; a no-op meter is returned. */
+  NMWRN002: 'NMWRN002',
+  /** The management server could not listen (port in use, no permission); the application keeps running. */
+  NMWRN003: 'NMWRN003',
+  /** A disk-space path cannot be read; its series are left out. */
+  NMWRN004: 'NMWRN004',
+  /** `instrument()` was called again while a handle is live; the live handle is returned. */
+  NMWRN005: 'NMWRN005',
+  /** A binder failed while binding or collecting; its series are left out, the others are unaffected. */
+  NMWRN006: 'NMWRN006',
+  /** A meter reached its label-value limit; further label values are denied and counted. */
+  NMWRN007: 'NMWRN007',
+} as const;
+
+/** @since 0.1.0 */
+export type WarningCode = keyof typeof WarningCodes;

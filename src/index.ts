@@ -1,0 +1,52 @@
+/**
+ * nodemeter: Micrometer + Spring Boot Actuator for Node.js.
+ *
+ * ```ts
+ * import { instrument } from 'nodemeter';
+ * const nm = instrument({ serviceName: 'order-service' });
+ * app.use(nm.express());            // /actuator/prometheus, /actuator/health
+ * ```
+ * @packageDocumentation
+ */
+export { instrument } from './core/instrument.js';
+export type { Nodemeter } from './core/instrument.js';
+export type {
+  ActuatorOptions,
+  EndpointId,
+  ManagementOptions,
+  MetricsOptions,
+  NodemeterOptions,
+  ResolvedConfig,
+} from './core/config.js';
+export { ErrorCodes, NodemeterError, isNodemeterError } from './core/errors.js';
+export type { ErrorCode } from './core/errors.js';
+export { WarningCodes } from './core/warnings.js';
+export type { WarningCode } from './core/warnings.js';
+export { Diag } from './core/diag.js';
+export type { DiagLevel, DiagSink } from './core/diag.js';
+export { VERSION } from './core/version.js';
+export { MeterRegistry, CONTENT_TYPES } from './metrics/registry.js';
+export type {
+  CounterOptions,
+  ExpositionFormat,
+  FunctionCounterOptions,
+  GaugeOptions,
+  Meter,
+  MeterOptions,
+  TimerMeterOptions,
+} from './metrics/registry.js';
+export type { Counter, CounterChild } from './metrics/counter.js';
+export type { Gauge, GaugeChild, GaugeCollect } from './metrics/gauge.js';
+export type { Timer, TimerChild, TimerOptions } from './metrics/timer.js';
+export type { FunctionCounter, EmitValue } from './metrics/function-counter.js';
+export type { Labels } from './metrics/family.js';
+export { defaultTimerBuckets } from './metrics/buckets.js';
+export type { MeterBinder, BinderContext, Unbind } from './metrics/binder.js';
+export { BINDER_NAMES } from './metrics/binders/names.js';
+export type { BinderName } from './metrics/binders/names.js';
+export { HealthRegistry } from './actuator/health.js';
+export type { Health, HealthIndicator, HealthResponse, HealthStatus } from './actuator/health.js';
+export { ActuatorRouter } from './actuator/router.js';
+export type { ActuatorResponse } from './actuator/router.js';
+export type { ExpressMiddleware } from './http/express.js';
+export type { FastifyPlugin } from './http/fastify.js';

@@ -1,0 +1,28 @@
+/**
+ * A metric family as prom-client's Registry formats it. Meters hand families to the MeterRegistry, which shows
+ * each one to two prom-client registries (text 0.0.4 and OpenMetrics 1.0) through small views; prom-client writes
+ * the exposition, nodemeter never formats it by hand.
+ */
+
+/** Label values of one series. @since 0.1.0 */
+export type Labels = Record<string, string | number>;
+
+/** One sample line of a family. */
+export interface Sample {
+  value: number;
+  labels: Labels;
+  /** Set when the sample name differs from the family name (`_count`, `_sum`, `_bucket`). */
+  metricName?: string;
+  exemplar?: { labelSet: Labels; value: number; timestamp: number };
+}
+
+/** The Prometheus metric types nodemeter emits. */
+export type FamilyType = 'counter' | 'gauge' | 'summary' | 'histogram';
+
+/** A source of one metric family. `name` is the text-format family name (counters end in `_total`). */
+export interface Family {
+  readonly name: string;
+  readonly help: string;
+  readonly type: FamilyType;
+  collect(): Sample[] | Promise<Sample[]>;
+}

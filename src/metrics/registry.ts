@@ -1,0 +1,219 @@
+/**
+ * The MeterRegistry: get-or-create meters by Micrometer-style name, common tags on every series, and the scrape in
+ * Prometheus text 0.0.4 or OpenMetrics 1.0, written by prom-client.
+ *
+ *   counter()/gauge()/timer() ──► Family ──► view (text name) ──► prom-client Registry (text 0.0.4)
+ *                                        └─► view (OM name)   ──► prom-client Registry (OpenMetrics 1.0)
+ *
+ * Two registries because prom-client fixes the format per registry and renames counter families when it writes
+ * OpenMetrics; each view keeps its own name so the two never disturb each other. Asking for a meter a second time
+ * returns the same meter; asking with another type or other label names warns once (NMWRN002) and returns a no-op,
+ * never throws (prom-client's throw on duplicates is what we avoid).
+ */
+import { Registry } from 'prom-client';
+import type { Diag } from '../core/diag.js';
+import { PromBackedCounter, type Counter } from './counter.js';
+import type { Family, Sample } from './family.js';
+import { FunctionCounterImpl, type EmitValue, type FunctionCounter } from './function-counter.js';
+import { PromBackedGauge, type Gauge, type GaugeCollect } from './gauge.js';
+import { checkLabelNames, prometheusBaseName, type MeterKind } from './naming.js';
+import { NOOP_COUNTER, NOOP_FUNCTION_COUNTER, NOOP_GAUGE, NOOP_TIMER } from './noop.js';
+import { TimerImpl, type Timer, type TimerOptions } from './timer.js';
+
+/** Options shared by every meter. @since 0.1.0 */
+export interface MeterOptions {
+  /** `# HELP` text. */
+  description?: string;
+  /** Label names of the meter (common tags are added on top). */
+  labelNames?: readonly string[];
+}
+
+/** @since 0.1.0 */
+export interface CounterOptions extends MeterOptions {
+  /** Appended to the name unless present: `process.cpu.time` + `ns` → `process_cpu_time_ns_total`. */
+  baseUnit?: string;
+}
+
+/** @since 0.1.0 */
+export interface GaugeOptions extends MeterOptions {
+  baseUnit?: string;
+  /** Called at every scrape to set current values (pull-style, like a Micrometer gauge). */
+  collect?: GaugeCollect;
+}
+
+/** @since 0.1.0 */
+export interface FunctionCounterOptions extends CounterOptions {
+  /** Called at every scrape; emits the current total of each series. */
+  read: (emit: EmitValue) => void;
+}
+
+/** @since 0.1.0 */
+export interface TimerMeterOptions extends MeterOptions, TimerOptions {}
+
+/** Exposition formats of the scrape. @since 0.1.0 */
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+/** Content types of the two formats, as Spring Boot's PrometheusOutputFormat sends them. @since 0.1.0 */
+export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
+  text: Registry.PROMETHEUS_CONTENT_TYPE,
+  openmetrics: Registry.OPENMETRICS_CONTENT_TYPE,
+};
+
+interface Entry {
+  kind: MeterKind;
+  labelKey: string;
+  meter: Meter;
+  families: readonly Family[];
+}
+
+/** A handle to remove a meter again. @since 0.1.0 */
+export type Meter = Counter | Gauge | Timer | FunctionCounter;
+
+/** @since 0.1.0 */
+export class MeterRegistry {
+  // prom-client's typings omit the constructor argument; the runtime takes the content type.
+  readonly #text = new (Registry as unknown as new (t: string) => Registry)(Registry.PROMETHEUS_CONTENT_TYPE);
+  readonly #openMetrics = new (Registry as unknown as new (t: string) => Registry)(Registry.OPENMETRICS_CONTENT_TYPE);
+  readonly #entries = new Map<string, Entry>();
+  readonly #familyNames = new Set<string>();
+  readonly #diag: Diag;
+  readonly #commonTags: Readonly<Record<string, string>>;
+
+  constructor(commonTags: Readonly<Record<string, string>>, diag: Diag) {
+    this.#diag = diag;
+    this.#commonTags = commonTags;
+    this.#text.setDefaultLabels({ ...commonTags });
+    this.#openMetrics.setDefaultLabels({ ...commonTags });
+  }
+
+  /** Tags added to every series (`application` and the configured common tags). */
+  get commonTags(): Readonly<Record<string, string>> {
+    return this.#commonTags;
+  }
+
+  /** A counter, e.g. `counter('orders.placed')` → `orders_placed_total`. */
+  counter(name: string, options: CounterOptions = {}): Counter {
+    const base = prometheusBaseName(name, 'counter', options.baseUnit);
+    return this.#getOrCreate(base, 'counter', options, () => {
+      const c = new PromBackedCounter(base, options.description ?? ' ', options.labelNames ?? []);
+      return { meter: c, families: [c] };
+    }, NOOP_COUNTER) as Counter;
+  }
+
+  /** A counter read from elsewhere at each scrape, e.g. `process.cpu.time` in `ns` → `process_cpu_time_ns_total`. */
+  functionCounter(name: string, options: FunctionCounterOptions): FunctionCounter {
+    const base = prometheusBaseName(name, 'counter', options.baseUnit);
+    return this.#getOrCreate(base, 'counter', options, () => {
+      const c = new FunctionCounterImpl(base, options.description ?? ' ', options.read);
+      return { meter: c, families: [c] };
+    }, NOOP_FUNCTION_COUNTER) as FunctionCounter;
+  }
+
+  /** A gauge, e.g. `gauge('jvm.memory.used', { baseUnit: 'bytes' })` → `jvm_memory_used_bytes`. */
+  gauge(name: string, options: GaugeOptions = {}): Gauge {
+    const base = prometheusBaseName(name, 'gauge', options.baseUnit);
+    return this.#getOrCreate(base, 'gauge', options, () => {
+      const g = new PromBackedGauge(base, options.description ?? ' ', options.labelNames ?? [], options.collect);
+      return { meter: g, families: [g] };
+    }, NOOP_GAUGE) as Gauge;
+  }
+
+  /** A timer, e.g. `timer('http.server.requests')` → `http_server_requests_seconds_{count,sum,max}`. */
+  timer(name: string, options: TimerMeterOptions = {}): Timer {
+    const base = prometheusBaseName(name, 'timer');
+    return this.#getOrCreate(base, 'timer', options, () => {
+      const t = new TimerImpl(base, options.description ?? ' ', options.labelNames ?? [], options);
+      return { meter: t, families: t.families };
+    }, NOOP_TIMER) as Timer;
+  }
+
+  /** Removes a meter and its series. Unknown or no-op meters are ignored. */
+  remove(meter: Meter): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.meter !== meter) continue;
+      for (const family of entry.families) {
+        this.#text.removeSingleMetric(family.name);
+        this.#openMetrics.removeSingleMetric(omName(family));
+        this.#familyNames.delete(family.name);
+      }
+      this.#entries.delete(key);
+      return;
+    }
+  }
+
+  /** Prometheus family names currently registered (text-format names). */
+  familyNames(): string[] {
+    return [...this.#familyNames].sort();
+  }
+
+  /** The exposition of every meter in the given format. Never rejects because of one failing meter. */
+  scrape(format: ExpositionFormat = 'text'): Promise<string> {
+    return (format === 'openmetrics' ? this.#openMetrics : this.#text).metrics();
+  }
+
+  #getOrCreate(
+    base: string,
+    kind: MeterKind,
+    options: MeterOptions,
+    create: () => { meter: Meter; families: readonly Family[] },
+    noop: Meter,
+  ): Meter {
+    const labelNames = options.labelNames ?? [];
+    checkLabelNames(base, labelNames);
+    const labelKey = [...labelNames].sort().join(',');
+    const existing = this.#entries.get(base);
+    if (existing) {
+      if (existing.kind === kind && existing.labelKey === labelKey) return existing.meter;
+      this.#diag.warnOnce(
+        `NMWRN002:${base}`,
+        `NMWRN002 meter ${base} already exists as a ${existing.kind} with labels [${existing.labelKey}]; ` +
+          `the request for a ${kind} with labels [${labelKey}] gets a no-op meter`,
+      );
+      return noop;
+    }
+    for (const tag of Object.keys(this.#commonTags)) {
+      if (labelNames.includes(tag)) {
+        this.#diag.warnOnce(`NMWRN002:${base}:${tag}`, `NMWRN002 meter ${base} uses the common tag "${tag}" as a label; it gets a no-op meter`);
+        return noop;
+      }
+    }
+    const { meter, families } = create();
+    for (const family of families) {
+      if (this.#familyNames.has(family.name)) {
+        this.#diag.warnOnce(`NMWRN002:${family.name}`, `NMWRN002 metric family ${family.name} already exists; ${base} gets a no-op meter`);
+        return noop;
+      }
+    }
+    for (const family of families) {
+      this.#familyNames.add(family.name);
+      this.#text.registerMetric(view(family, family.name, this.#diag) as never);
+      this.#openMetrics.registerMetric(view(family, omName(family), this.#diag) as never);
+    }
+    this.#entries.set(base, { kind, labelKey, meter, families });
+    return meter;
+  }
+}
+
+/** OpenMetrics counter families are named without `_total` (prom-client appends it to the samples). */
+function omName(family: Family): string {
+  return family.type === 'counter' && family.name.endsWith('_total') ? family.name.slice(0, -6) : family.name;
+}
+
+/** What prom-client's Registry needs of a metric: name, help, type, get(). A failing family yields no samples. */
+function view(family: Family, name: string, diag: Diag) {
+  return {
+    name,
+    help: family.help,
+    type: family.type,
+    aggregator: 'sum',
+    async get() {
+      let values: Sample[] = [];
+      try {
+        values = await family.collect();
+      } catch (err) {
+        diag.warnOnce(`NMWRN006:${family.name}`, `NMWRN006 collecting ${family.name} failed, its series are left out: ${String(err)}`);
+      }
+      return { name, help: family.help, type: family.type, aggregator: 'sum', values };
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * Timer, as Micrometer's: a summary (`<name>_seconds_count`, `_sum`) plus a separate gauge family
+ * `<name>_seconds_max` holding the decaying max (TimeWindowMax, 2 min / 3 buffers). With a bucket ladder the
+ * summary becomes a histogram (`_bucket{le}`, cumulative, ending at `+Inf`), as with Spring's
+ * `percentiles-histogram` or `slo` settings.
+ *
+ *   record(seconds) ──► child { count, sum, max ring, bucket counts }  ──scrape──►  summary|histogram + _max gauge
+ *
+ * record() on a child allocates nothing; label objects for `le` are built once per child, at its first scrape.
+ */
+import { formatLe } from './buckets.js';
+import type { Family, Labels, Sample } from './family.js';
+import { TimeWindowMax } from './time-window-max.js';
+
+/** A bound timer child. @since 0.1.0 */
+export interface TimerChild {
+  /** Records one duration, in seconds. Negative or NaN values are ignored. */
+  record(seconds: number): void;
+}
+
+/** Durations of events: count, total time, decaying max, optional histogram. @since 0.1.0 */
+export interface Timer {
+  record(seconds: number): void;
+  record(labels: Labels, seconds: number): void;
+  child(labels: Labels): TimerChild;
+  /** Times `fn` (sync or async) and records its duration, whether it returns or throws. */
+  time<T>(labels: Labels, fn: () => T): T;
+}
+
+/** @since 0.1.0 */
+export interface TimerOptions {
+  /** Bucket boundaries in seconds (sorted, finite); `+Inf` is added. Unset: a summary, no buckets. */
+  buckets?: readonly number[];
+  /** Decaying-max window; Micrometer's defaults. */
+  maxExpiryMs?: number;
+  maxBufferLength?: number;
+}
+
+class Child implements TimerChild {
+  count = 0;
+  sum = 0;
+  readonly max: TimeWindowMax;
+  readonly counts: Float64Array | undefined;
+  bucketLabels: Labels[] | undefined;
+
+  constructor(
+    readonly labels: Labels,
+    readonly bounds: Float64Array | undefined,
+    expiryMs: number,
+    bufferLength: number,
+  ) {
+    this.max = new TimeWindowMax(expiryMs, bufferLength);
+    this.counts = bounds ? new Float64Array(bounds.length) : undefined;
+  }
+
+  record(seconds: number): void {
+    if (!(seconds >= 0)) return;
+    this.count++;
+    this.sum += seconds;
+    this.max.record(seconds);
+    const bounds = this.bounds;
+    if (bounds !== undefined) {
+      // First boundary >= value (binary search); beyond the last one only +Inf (= count) holds it.
+      let lo = 0;
+      let hi = bounds.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((bounds[mid] as number) < seconds) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < bounds.length) (this.counts as Float64Array)[lo]! += 1;
+    }
+  }
+}
+
+export class TimerImpl implements Timer {
+  readonly name: string;
+  readonly help: string;
+  readonly #labelNames: readonly string[];
+  readonly #children = new Map<string, Child>();
+  readonly #bounds: Float64Array | undefined;
+  readonly #expiryMs: number;
+  readonly #bufferLength: number;
+  #noLabels: Child | undefined;
+  /** The summary/histogram family and the `_max` gauge family. */
+  readonly families: readonly [Family, Family];
+
+  constructor(baseName: string, help: string, labelNames: readonly string[], options: TimerOptions = {}) {
+    this.name = baseName;
+    this.help = help;
+    this.#labelNames = labelNames;
+    this.#expiryMs = options.maxExpiryMs ?? 120_000;
+    this.#bufferLength = options.maxBufferLength ?? 3;
+    if (options.buckets && options.buckets.length > 0) {
+      const sorted = [...new Set(options.buckets)].filter((b) => Number.isFinite(b) && b > 0).sort((a, b) => a - b);
+      this.#bounds = Float64Array.from(sorted);
+    }
+    const self = this;
+    this.families = [
+      {
+        name: baseName,
+        help,
+        type: this.#bounds ? 'histogram' : 'summary',
+        collect: () => self.#collectMain(),
+      },
+      { name: `${baseName}_max`, help, type: 'gauge', collect: () => self.#collectMax() },
+    ];
+  }
+
+  record(labelsOrSeconds: Labels | number, seconds?: number): void {
+    if (typeof labelsOrSeconds === 'number') this.#child(undefined).record(labelsOrSeconds);
+    else this.#child(labelsOrSeconds).record(seconds as number);
+  }
+
+  child(labels: Labels): TimerChild {
+    return this.#child(labels);
+  }
+
+  time<T>(labels: Labels, fn: () => T): T {
+    const child = this.#child(labels);
+    const start = process.hrtime.bigint();
+    const done = (): void => child.record(Number(process.hrtime.bigint() - start) / 1e9);
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      done();
+      throw err;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (v) => {
+          done();
+          return v;
+        },
+        (err: unknown) => {
+          done();
+          throw err;
+        },
+      ) as T;
+    }
+    done();
+    return result;
+  }
+
+  #child(labels: Labels | undefined): Child {
+    if (labels === undefined || this.#labelNames.length === 0) {
+      this.#noLabels ??= new Child({}, this.#bounds, this.#expiryMs, this.#bufferLength);
+      return this.#noLabels;
+    }
+    let key = '';
+    for (const name of this.#labelNames) key += `${labels[name] ?? ''}\u0000`;
+    let child = this.#children.get(key);
+    if (child === undefined) {
+      const own: Labels = {};
+      for (const name of this.#labelNames) own[name] = labels[name] ?? '';
+      child = new Child(own, this.#bounds, this.#expiryMs, this.#bufferLength);
+      this.#children.set(key, child);
+    }
+    return child;
+  }
+
+  *#all(): Iterable<Child> {
+    if (this.#noLabels) yield this.#noLabels;
+    yield* this.#children.values();
+  }
+
+  #collectMain(): Sample[] {
+    const out: Sample[] = [];
+    const count = `${this.name}_count`;
+    const sum = `${this.name}_sum`;
+    const bucket = `${this.name}_bucket`;
+    for (const c of this.#all()) {
+      if (c.counts && this.#bounds) {
+        if (!c.bucketLabels) {
+          c.bucketLabels = [...this.#bounds, Infinity].map((b) => ({ ...c.labels, le: formatLe(b) }));
+        }
+        let cumulative = 0;
+        for (let i = 0; i < c.counts.length; i++) {
+          cumulative += c.counts[i] as number;
+          out.push({ metricName: bucket, labels: c.bucketLabels[i] as Labels, value: cumulative });
+        }
+        out.push({ metricName: bucket, labels: c.bucketLabels[c.counts.length] as Labels, value: c.count });
+      }
+      out.push({ metricName: count, labels: c.labels, value: c.count });
+      out.push({ metricName: sum, labels: c.labels, value: c.sum });
+    }
+    return out;
+  }
+
+  #collectMax(): Sample[] {
+    const out: Sample[] = [];
+    const now = Date.now();
+    for (const c of this.#all()) out.push({ labels: c.labels, value: c.max.poll(now) });
+    return out;
+  }
+}
