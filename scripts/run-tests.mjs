@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Runs nodemeter's test suites on Node's built-in runner, with the Node that runs this script.
+//
+//   node scripts/run-tests.mjs [unit|smoke|integration]...   (no argument: all three)
+//
+// Integration test files name the backends they need in a header line `// @backends prometheus zipkin`.
+// For each one, an address from the environment is used if set (PROMETHEUS_URL, ...); otherwise the project's
+// stack script starts it (installing on demand) and stops it afterwards if it was not running before
+// (NODEMETER_KEEP_STACK=1 keeps it). A backend that cannot be had fails the run: suites never skip.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const SUITES = {
+  unit: { dir: 'test/unit', suffix: '.test.ts' },
+  smoke: { dir: 'test/smoke', suffix: '.test.mjs' },
+  integration: { dir: 'test/integration', suffix: '.int.test.ts' },
+};
+// The variable that points at an existing backend, per service of scripts/stack.
+const BACKEND_ENV = {
+  prometheus: ['PROMETHEUS_URL', 'PROMETHEUS_TARGETS_DIR'],
+  zipkin: ['ZIPKIN_URL'],
+  kafka: ['KAFKA_BROKERS'],
+  victorialogs: ['VICTORIALOGS_URL'],
+  postgres: ['POSTGRES_URL'],
+  mariadb: ['MARIADB_URL'],
+};
+
+function walk(dir, suffix) {
+  let out = [];
+  let entries;
+  try {
+    entries = readdirSync(join(root, dir));
+  } catch {
+    return out;
+  }
+  for (const name of entries.sort()) {
+    const rel = join(dir, name);
+    if (statSync(join(root, rel)).isDirectory()) out = out.concat(walk(rel, suffix));
+    else if (name.endsWith(suffix)) out.push(rel);
+  }
+  return out;
+}
+
+function backendsOf(file) {
+  const m = /^\/\/ @backends (.+)$/m.exec(readFileSync(join(root, file), 'utf8'));
+  return m ? m[1].trim().split(/\s+/) : [];
+}
+
+const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(SUITES);
+const files = [];
+for (const suite of wanted) {
+  if (!SUITES[suite]) {
+    console.error(`unknown suite "${suite}"; known: ${Object.keys(SUITES).join(', ')}`);
+    process.exit(2);
+  }
+  files.push(...walk(SUITES[suite].dir, SUITES[suite].suffix));
+}
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+
+const env = { ...process.env };
+const started = [];
+const needed = [...new Set(files.flatMap(backendsOf))];
+for (const service of needed) {
+  const vars = BACKEND_ENV[service];
+  if (!vars) {
+    console.error(`unknown backend "${service}"`);
+    process.exit(2);
+  }
+  if (vars.every((v) => env[v])) {
+    console.error(`[tests] ${service}: using ${vars.map((v) => `${v}=${env[v]}`).join(' ')}`);
+    continue;
+  }
+  const wasRunning = spawnSync('bash', [join(root, 'scripts/stack'), 'status', service], { stdio: 'ignore' }).status === 0;
+  console.error(`[tests] ${service}: ${wasRunning ? 'already running' : 'starting'} (scripts/stack up ${service})`);
+  const up = spawnSync('bash', [join(root, 'scripts/stack'), 'up', service], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (up.status !== 0) {
+    console.error(`[tests] backend ${service} could not be started; its suites cannot run. Failing.`);
+    stopStarted();
+    process.exit(1);
+  }
+  if (!wasRunning) started.push(service);
+  for (const line of up.stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0 && /^[A-Z_]+$/.test(line.slice(0, eq))) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+}
+
+function stopStarted() {
+  if (started.length === 0 || process.env.NODEMETER_KEEP_STACK === '1') return;
+  spawnSync('bash', [join(root, 'scripts/stack'), 'down', ...started], { stdio: 'inherit' });
+}
+
+console.error(`[tests] node ${process.version}: ${files.length} files (${wanted.join(', ')})`);
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-timeout=180000', ...files.map((f) => relative(root, join(root, f)))],
+  { cwd: root, env, stdio: 'inherit' },
+);
+stopStarted();
+process.exit(result.status ?? 1);
