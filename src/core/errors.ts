@@ -13,8 +13,6 @@ export const ErrorCodes = {
   NM_ERR_CONFIG_UNKNOWN_OPTION: 'NM_ERR_CONFIG_UNKNOWN_OPTION',
   /** A meter name or label name that Prometheus cannot represent. */
   NM_ERR_METRIC_NAME_INVALID: 'NM_ERR_METRIC_NAME_INVALID',
-  /** A method was called on a handle after `shutdown()`. */
-  NM_ERR_SHUT_DOWN: 'NM_ERR_SHUT_DOWN',
 } as const;
 
 /** @since 0.1.0 */

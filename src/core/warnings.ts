@@ -15,8 +15,6 @@ export const WarningCodes = {
   NMWRN005: 'NMWRN005',
   /** A binder failed while binding or collecting; its series are left out, the others are unaffected. */
   NMWRN006: 'NMWRN006',
-  /** A meter reached its label-value limit; further label values are denied and counted. */
-  NMWRN007: 'NMWRN007',
 } as const;
 
 /** @since 0.1.0 */

@@ -1,0 +1,64 @@
+// Cost of one scrape with 10,000 series: nodemeter's MeterRegistry vs raw prom-client registry.metrics(), in the
+// same process, alternating rounds so both see the same machine state. Prints medians and the ratio.
+//
+//   npm run bench            (builds first)
+//   node benchmarks/scrape.mjs [series=10000] [rounds=15] [scrapesPerRound=20]
+import { Gauge, Registry } from 'prom-client';
+import { Diag, MeterRegistry } from 'nodemeter';
+
+const SERIES = Number(process.argv[2] ?? 10_000);
+const ROUNDS = Number(process.argv[3] ?? 15);
+const PER_ROUND = Number(process.argv[4] ?? 20);
+const FAMILIES = 10;
+const PER_FAMILY = SERIES / FAMILIES;
+const common = { application: 'bench-service', region: 'eu-1' };
+
+const raw = new Registry();
+raw.setDefaultLabels(common);
+for (let f = 0; f < FAMILIES; f++) {
+  const g = new Gauge({ name: `bench_family_${f}_bytes`, help: 'bench', labelNames: ['id', 'area'], registers: [raw] });
+  for (let i = 0; i < PER_FAMILY; i++) g.set({ id: `pool-${i}`, area: 'heap' }, i * 1.5);
+}
+
+const { application, ...rest } = common;
+const nm = new MeterRegistry({ application, ...rest }, new Diag('silent'));
+for (let f = 0; f < FAMILIES; f++) {
+  const g = nm.gauge(`bench.family.${f}`, { baseUnit: 'bytes', description: 'bench', labelNames: ['id', 'area'] });
+  for (let i = 0; i < PER_FAMILY; i++) g.set({ id: `pool-${i}`, area: 'heap' }, i * 1.5);
+}
+
+const a = await raw.metrics();
+const b = await nm.scrape();
+if (a !== b) {
+  console.error('the two expositions differ; the comparison would be unfair');
+  process.exit(1);
+}
+
+async function round(fn) {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < PER_ROUND; i++) await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6 / PER_ROUND;
+}
+
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const rawTimes = [];
+const nmTimes = [];
+for (let i = 0; i < 3; i++) {
+  await round(() => raw.metrics());
+  await round(() => nm.scrape());
+}
+for (let r = 0; r < ROUNDS; r++) {
+  if (r % 2 === 0) {
+    rawTimes.push(await round(() => raw.metrics()));
+    nmTimes.push(await round(() => nm.scrape()));
+  } else {
+    nmTimes.push(await round(() => nm.scrape()));
+    rawTimes.push(await round(() => raw.metrics()));
+  }
+}
+const mr = median(rawTimes);
+const mn = median(nmTimes);
+console.log(`scrape of ${SERIES} series (${(b.length / 1024).toFixed(0)} KiB), node ${process.version}, ${ROUNDS} rounds x ${PER_ROUND} scrapes`);
+console.log(`  prom-client registry.metrics()  median ${mr.toFixed(2)} ms`);
+console.log(`  nodemeter registry.scrape()     median ${mn.toFixed(2)} ms`);
+console.log(`  ratio nodemeter / prom-client   ${(mn / mr).toFixed(3)}x  (goal <= 1.05x)`);

@@ -1,0 +1,72 @@
+// `npm run demo`: an order service instrumented with nodemeter starts, receives some traffic, and prints what a
+// person would look at: where the endpoints are and the series a Prometheus scrape sees. Needs no backend at all.
+//
+//   PORT=8080 MANAGEMENT_PORT=8081 DEMO_KEEP_RUNNING=1 npm run demo   keeps it running for a real Prometheus
+import express from 'express';
+import { instrument } from 'nodemeter';
+
+const nm = instrument({
+  serviceName: process.env.NODEMETER_SERVICE_NAME ?? 'order-service',
+  commonTags: { env: 'demo' },
+  management: process.env.MANAGEMENT_PORT ? { port: Number(process.env.MANAGEMENT_PORT) } : undefined,
+});
+
+const app = express();
+app.use(nm.express());
+const orders = nm.registry.counter('orders.placed', { description: 'Orders placed', labelNames: ['channel'] });
+app.post('/orders', (_req, res) => {
+  orders.inc({ channel: 'web' });
+  res.status(201).json({ id: Math.floor(Math.random() * 1e6) });
+});
+app.get('/orders/:id', (req, res) => res.json({ id: req.params.id, status: 'PAID' }));
+
+const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const base = `http://127.0.0.1:${server.address().port}`;
+const management = await nm.managementAddress();
+const actuator = management ? `http://127.0.0.1:${management.port}/actuator` : `${base}/actuator`;
+
+// Some traffic, and some garbage so the GC series have something to say.
+for (let i = 0; i < 50; i++) {
+  await fetch(`${base}/orders`, { method: 'POST' });
+  await fetch(`${base}/orders/${i}`);
+  Array.from({ length: 20_000 }, (_, j) => ({ j }));
+}
+
+const scrape = await (await fetch(`${actuator}/prometheus`)).text();
+const lines = scrape.split('\n').filter((l) => l && !l.startsWith('#'));
+const families = new Set(lines.map((l) => l.replace(/[{ ].*/, '')));
+const pick = [
+  'process_cpu_usage', 'process_uptime_seconds', 'system_cpu_count', 'jvm_memory_used_bytes', 'jvm_gc_pause_seconds_count',
+  'jvm_gc_pause_seconds_max', 'jvm_threads_live_threads', 'jvm_info', 'application_ready_time_seconds',
+  'nodejs_eventloop_lag_p99_seconds', 'orders_placed_total',
+];
+
+console.log(`
+nodemeter demo: service "${nm.serviceName}" (${process.version})
+
+  application        ${base}/orders/42
+  actuator           ${actuator}
+  health             ${actuator}/health
+  prometheus scrape  ${actuator}/prometheus     (${lines.length} series in ${families.size} metrics)
+
+A few of the series, as Prometheus and the Spring dashboards see them:
+`);
+for (const name of pick) {
+  for (const line of lines.filter((l) => l.replace(/[{ ].*/, '') === name).slice(0, 3)) console.log(`  ${line}`);
+}
+console.log(`\nHealth: ${await (await fetch(`${actuator}/health`)).text()}\n`);
+
+if (process.env.DEMO_KEEP_RUNNING === '1') {
+  console.log('Running until Ctrl-C (DEMO_KEEP_RUNNING=1).');
+  const stop = async () => {
+    server.close();
+    await nm.shutdown();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} else {
+  server.close();
+  await nm.shutdown();
+}
