@@ -39,6 +39,10 @@ export class ManagementServer {
     });
   }
 
+  isServer(server: unknown): boolean {
+    return server === this.#server;
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => {
       if (!this.#server.listening) return resolve();

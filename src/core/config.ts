@@ -17,8 +17,47 @@ export interface NodemeterOptions {
   actuator?: ActuatorOptions;
   /** A separate management server, like Spring's `management.server.port`. Off unless a port is given. */
   management?: ManagementOptions;
+  /** HTTP server and client request metrics. */
+  http?: HttpOptions;
   /** Level of nodemeter's own diagnostics on stderr. Default `warn`. */
   diagLevel?: DiagLevel;
+}
+
+/** @since 0.1.0 */
+export interface HttpOptions {
+  server?: {
+    /** Observe incoming requests of every node:http server (`http_server_requests_seconds`). Default true. */
+    enabled?: boolean;
+    /** Distinct `uri` values before new ones are denied (Spring's `max-uri-tags`). Default 100. */
+    maxUriTags?: number;
+    /**
+     * Route template of a request on a server without a framework integration (plain node:http). Return
+     * undefined when no route matched; never return raw paths with ids in them.
+     */
+    routeResolver?: (request: import('node:http').IncomingMessage) => string | undefined;
+  };
+  client?: {
+    /** Observe outgoing `fetch`/undici and `http.request` calls (`http_client_requests_seconds`). Default true. */
+    enabled?: boolean;
+    /** Distinct `uri` values before new ones are denied. Default 100. */
+    maxUriTags?: number;
+  };
+}
+
+/**
+ * Distribution settings per meter name, as Spring's `management.metrics.distribution.*`: a key is a meter name or
+ * a prefix of one (`http.server.requests`, `http`), or `all`; the longest matching key wins.
+ * @since 0.1.0
+ */
+export interface DistributionOptions {
+  /** Publish histogram buckets with Micrometer's default ladder. */
+  percentilesHistogram?: Record<string, boolean>;
+  /** Extra bucket boundaries, in seconds (SLOs). Alone, they are the only buckets. */
+  slo?: Record<string, number[]>;
+  /** Lower bound of the default ladder, in seconds. Default 0.001. */
+  minimumExpectedValue?: Record<string, number>;
+  /** Upper bound of the default ladder, in seconds. Default 30. */
+  maximumExpectedValue?: Record<string, number>;
 }
 
 /** @since 0.1.0 */
@@ -31,6 +70,8 @@ export interface MetricsOptions {
   diskSpacePaths?: string[];
   /** Resolution of the event-loop delay monitor in ms. Default 20. */
   eventLoopResolutionMs?: number;
+  /** Histogram buckets and SLOs per meter name. */
+  distribution?: DistributionOptions;
 }
 
 /** @since 0.1.0 */
@@ -62,6 +103,15 @@ export interface ResolvedConfig {
     binders: Readonly<Record<BinderName, boolean>>;
     diskSpacePaths: readonly string[];
     eventLoopResolutionMs: number;
+    distribution: DistributionOptions;
+  };
+  http: {
+    server: {
+      enabled: boolean;
+      maxUriTags: number;
+      routeResolver: ((request: import('node:http').IncomingMessage) => string | undefined) | undefined;
+    };
+    client: { enabled: boolean; maxUriTags: number };
   };
   actuator: { basePath: string; exposure: readonly EndpointId[] };
   management: { port: number | undefined; host: string };
@@ -141,6 +191,40 @@ export function validateTags(option: string, value: unknown): Record<string, str
   return out;
 }
 
+function validateDistribution(d: Record<string, unknown>): DistributionOptions {
+  checkKeys('metrics.distribution', d, ['percentilesHistogram', 'slo', 'minimumExpectedValue', 'maximumExpectedValue']);
+  const out: DistributionOptions = {};
+  const ph = optObject('metrics.distribution.percentilesHistogram', d.percentilesHistogram);
+  if (ph) {
+    out.percentilesHistogram = {};
+    for (const [k, v] of Object.entries(ph)) {
+      out.percentilesHistogram[k] = optBoolean(`metrics.distribution.percentilesHistogram.${k}`, v) as boolean;
+    }
+  }
+  const slo = optObject('metrics.distribution.slo', d.slo);
+  if (slo) {
+    out.slo = {};
+    for (const [k, v] of Object.entries(slo)) {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !(x > 0) || !Number.isFinite(x))) {
+        throw invalid(`metrics.distribution.slo.${k}`, 'an array of positive numbers (seconds)', v);
+      }
+      out.slo[k] = [...(v as number[])];
+    }
+  }
+  for (const bound of ['minimumExpectedValue', 'maximumExpectedValue'] as const) {
+    const o = optObject(`metrics.distribution.${bound}`, d[bound]);
+    if (!o) continue;
+    out[bound] = {};
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) {
+        throw invalid(`metrics.distribution.${bound}.${k}`, 'a positive number of seconds', v);
+      }
+      (out[bound] as Record<string, number>)[k] = v;
+    }
+  }
+  return out;
+}
+
 /** What the environment contributed, already parsed (see config-env.ts). */
 export interface EnvConfig {
   serviceName?: string;
@@ -165,7 +249,7 @@ export function resolveConfig(
   fallbackServiceName: () => string,
 ): ResolvedConfig {
   const opts = optObject('options', options ?? {}) ?? {};
-  checkKeys('', opts, ['serviceName', 'commonTags', 'metrics', 'actuator', 'management', 'diagLevel']);
+  checkKeys('', opts, ['serviceName', 'commonTags', 'metrics', 'actuator', 'management', 'http', 'diagLevel']);
 
   const serviceName = optString('serviceName', opts.serviceName) ?? env.serviceName ?? fallbackServiceName();
   const commonTags = { ...env.commonTags, ...validateTags('commonTags', opts.commonTags) };
@@ -174,7 +258,22 @@ export function resolveConfig(
   }
 
   const metrics = optObject('metrics', opts.metrics) ?? {};
-  checkKeys('metrics', metrics, ['enabled', 'binders', 'diskSpacePaths', 'eventLoopResolutionMs']);
+  checkKeys('metrics', metrics, ['enabled', 'binders', 'diskSpacePaths', 'eventLoopResolutionMs', 'distribution']);
+  const distribution = validateDistribution(optObject('metrics.distribution', metrics.distribution) ?? {});
+  const http = optObject('http', opts.http) ?? {};
+  checkKeys('http', http, ['server', 'client']);
+  const httpSide = (side: 'server' | 'client') => {
+    const o = optObject(`http.${side}`, http[side]) ?? {};
+    checkKeys(`http.${side}`, o, side === 'server' ? ['enabled', 'maxUriTags', 'routeResolver'] : ['enabled', 'maxUriTags']);
+    if (o.routeResolver !== undefined && typeof o.routeResolver !== 'function') {
+      throw invalid(`http.${side}.routeResolver`, 'a function', o.routeResolver);
+    }
+    return {
+      enabled: optBoolean(`http.${side}.enabled`, o.enabled) ?? true,
+      maxUriTags: optInt(`http.${side}.maxUriTags`, o.maxUriTags, 1, 1_000_000) ?? 100,
+      routeResolver: o.routeResolver as ((request: import('node:http').IncomingMessage) => string | undefined) | undefined,
+    };
+  };
   const binderOpts = optObject('metrics.binders', metrics.binders) ?? {};
   checkKeys('metrics.binders', binderOpts, BINDER_NAMES);
   const binders = {} as Record<BinderName, boolean>;
@@ -223,6 +322,11 @@ export function resolveConfig(
       binders,
       diskSpacePaths: diskSpacePaths ?? env.diskSpacePaths ?? ['.'],
       eventLoopResolutionMs: optInt('metrics.eventLoopResolutionMs', metrics.eventLoopResolutionMs, 1, 1000) ?? 20,
+      distribution,
+    },
+    http: {
+      server: httpSide('server'),
+      client: (({ enabled, maxUriTags }) => ({ enabled, maxUriTags }))(httpSide('client')),
     },
     actuator: {
       basePath: basePath.length > 1 ? basePath.replace(/\/+$/, '') : basePath,

@@ -15,7 +15,16 @@ import { pino, type Logger } from 'pino';
 import { HealthRegistry } from '../actuator/health.js';
 import { ManagementServer } from '../actuator/management-server.js';
 import { ActuatorRouter } from '../actuator/router.js';
-import { expressMiddleware, type ExpressMiddleware } from '../http/express.js';
+import {
+  expressErrorHandler,
+  expressMiddleware,
+  type ExpressErrorMiddleware,
+  type ExpressMiddleware,
+} from '../http/express.js';
+import { HttpServerConvention } from '../http/server-convention.js';
+import { observeHttpServers } from '../http/server-observer.js';
+import { MeterObservationHandler } from '../observation/handlers/meter.js';
+import { ObservationRegistry } from '../observation/registry.js';
 import { fastifyPlugin, type FastifyPlugin } from '../http/fastify.js';
 import { RUNTIME_BINDERS } from '../metrics/binders/index.js';
 import type { BinderContext } from '../metrics/binder.js';
@@ -46,8 +55,12 @@ export interface Nodemeter {
   readonly logger: Logger;
   /** nodemeter's own diagnostics. */
   readonly diag: Diag;
-  /** Express middleware: `app.use(nm.express())`. */
+  /** The observation registry: adapters start observations here, handlers (meters, tracing) react. */
+  readonly observations: ObservationRegistry;
+  /** Express middleware, first in the stack: `app.use(nm.express())`. */
   express(): ExpressMiddleware;
+  /** Express error middleware, last in the stack, so `exception` carries the error's class name. */
+  expressErrorHandler(): ExpressErrorMiddleware;
   /** Fastify plugin: `fastify.register(nm.fastify)`. */
   readonly fastify: FastifyPlugin;
   /** The management server's address once it listens; undefined if none is configured or it could not listen. */
@@ -95,7 +108,12 @@ export function instrument(options: NodemeterOptions = {}): Nodemeter {
 
 function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): LiveHandle {
   const lifecycle = new Lifecycle(diag);
-  const registry = new MeterRegistry({ application: config.serviceName, ...config.commonTags }, diag);
+  const registry = new MeterRegistry(
+    { application: config.serviceName, ...config.commonTags },
+    diag,
+    config.metrics.distribution,
+  );
+  const observations = new ObservationRegistry(diag);
   const health = new HealthRegistry();
   const actuator = new ActuatorRouter(config.actuator.basePath, config.actuator.exposure, registry, health, diag);
 
@@ -124,11 +142,29 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     const server = management;
     lifecycle.add('management server', () => server.close());
   }
+  if (config.metrics.enabled) {
+    const serverMeter = 'http.server.requests';
+    observations.addHandler(
+      new MeterObservationHandler(registry, diag, {
+        limits: { [serverMeter]: { uri: config.http.server.maxUriTags } },
+      }),
+    );
+  }
+  if (config.http.server.enabled) {
+    const unsubscribe = observeHttpServers(observations, new HttpServerConvention(), {
+      excludePrefix: config.actuator.basePath === '/' ? undefined : config.actuator.basePath,
+      isExcludedServer: management ? (server) => management!.isServer(server) : undefined,
+      routeResolver: config.http.server.routeResolver,
+    });
+    lifecycle.add('http server observer', unsubscribe);
+  }
+
   // As Spring: with a separate management port, the actuator is not served on the application's port.
   const appRouter = management ? undefined : actuator;
 
   const logger = pino({ name: config.serviceName });
   let express: ExpressMiddleware | undefined;
+  let expressErrors: ExpressErrorMiddleware | undefined;
   let fastify: FastifyPlugin | undefined;
 
   const handle: LiveHandle = {
@@ -140,12 +176,17 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     actuator,
     logger,
     diag,
+    observations,
     express() {
-      express ??= expressMiddleware(appRouter);
+      express ??= expressMiddleware(appRouter, observations);
       return express;
     },
+    expressErrorHandler() {
+      expressErrors ??= expressErrorHandler(observations);
+      return expressErrors;
+    },
     get fastify() {
-      fastify ??= fastifyPlugin(appRouter);
+      fastify ??= fastifyPlugin(appRouter, observations);
       return fastify;
     },
     async managementAddress() {

@@ -15,6 +15,8 @@ export const WarningCodes = {
   NMWRN005: 'NMWRN005',
   /** A binder failed while binding or collecting; its series are left out, the others are unaffected. */
   NMWRN006: 'NMWRN006',
+  /** A meter reached its limit of distinct values for a tag (e.g. 100 `uri` values); further values are denied. */
+  NMWRN007: 'NMWRN007',
 } as const;
 
 /** @since 0.1.0 */

@@ -1,16 +1,71 @@
 /**
- * Express integration: `app.use(nm.express())`. Serves the actuator endpoints on the application's own port
- * (unless a separate management port is configured, as Spring does). Works with Express 4 and 5 and any
- * connect-style stack, because it only uses node:http's request and response.
+ * Express integration (4 and 5, and any connect-style stack).
+ *
+ *   app.use(nm.express());              first: actuator endpoints, route templates, request scope
+ *   … your routes …
+ *   app.use(nm.expressErrorHandler());  last: gives the `exception` tag the error's class name
+ *
+ * Timing and status come from the request observation every node:http server gets (server-observer.ts); this
+ * middleware only adds what Express alone knows: the matched route (`req.baseUrl + req.route.path`, read when the
+ * response closes, so nested routers count) and the error.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActuatorRouter } from '../actuator/router.js';
+import type { ObservationRegistry } from '../observation/registry.js';
+import { toRouteTemplate } from './route.js';
+import { serverContextOf } from './server-context.js';
 
 /** A connect/Express middleware. @since 0.1.0 */
 export type ExpressMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
-export function expressMiddleware(router: ActuatorRouter | undefined): ExpressMiddleware {
+/** An Express error-handling middleware (four arguments). @since 0.1.0 */
+export type ExpressErrorMiddleware = (err: unknown, req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+interface ExpressRequest extends IncomingMessage {
+  baseUrl?: string;
+  route?: { path?: unknown };
+}
+
+// baseUrl → route path → template: two Map lookups per request, no string built once a route has been seen.
+const templates = new Map<string, Map<unknown, string>>();
+
+function expressRoute(req: IncomingMessage): string | undefined {
+  const r = req as ExpressRequest;
+  const path = r.route?.path;
+  if (path === undefined) return undefined;
+  const base = r.baseUrl ?? '';
+  let byPath = templates.get(base);
+  if (byPath === undefined) {
+    byPath = new Map();
+    if (templates.size < 10_000) templates.set(base, byPath);
+  }
+  let t = byPath.get(path);
+  if (t === undefined) {
+    const p = typeof path === 'string' ? path : String(path);
+    // A router mounted at /orders with a route '/' serves /orders, not /orders/.
+    t = toRouteTemplate(base !== '' && p === '/' ? base : base + p);
+    if (byPath.size < 10_000) byPath.set(path, t);
+  }
+  return t;
+}
+
+export function expressMiddleware(router: ActuatorRouter | undefined, observations: ObservationRegistry): ExpressMiddleware {
   return function nodemeter(req, res, next) {
-    if (router === undefined || !router.serve(req, res)) next();
+    if (router !== undefined && router.serve(req, res)) return;
+    const ctx = serverContextOf(req);
+    if (ctx === undefined) {
+      next();
+      return;
+    }
+    ctx.routeResolver = expressRoute;
+    observations.inScope(ctx, next);
+  };
+}
+
+export function expressErrorHandler(observations: ObservationRegistry): ExpressErrorMiddleware {
+  return function nodemeterErrors(err, req, _res, next) {
+    const ctx = serverContextOf(req);
+    if (ctx !== undefined) observations.error(ctx, err);
+    next(err);
   };
 }

@@ -1,18 +1,23 @@
 /**
- * Fastify integration: `fastify.register(nm.fastify)`. Wrapped with fastify-plugin so it is not encapsulated:
- * the routes and (in later versions) the hooks apply to the whole application. Fastify 4 and 5.
+ * Fastify integration (4 and 5): `fastify.register(nm.fastify)`. Wrapped with fastify-plugin so it is not
+ * encapsulated: its hooks see every route of the application, including those in child contexts and prefixes.
+ * It serves the actuator routes (unless a management port is configured), gives each request observation its
+ * route template (`request.routeOptions.url`, prefix included), runs the request in the observation's scope, and
+ * records errors for the `exception` tag.
  */
 import fp from 'fastify-plugin';
 import type { ActuatorRouter } from '../actuator/router.js';
+import type { ObservationRegistry } from '../observation/registry.js';
+import { toRouteTemplate } from './route.js';
+import { serverContextOf } from './server-context.js';
 
-/** The parts of a Fastify instance nodemeter uses (kept structural so fastify stays an optional peer). */
-interface FastifyLike {
-  route(options: {
-    method: string;
-    url: string;
-    logLevel?: string;
-    handler: (request: { method: string; url: string; headers: Record<string, string | string[] | undefined> }, reply: FastifyReplyLike) => Promise<unknown>;
-  }): unknown;
+interface FastifyRequestLike {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  raw: object;
+  routeOptions?: { url?: string };
+  routerPath?: string;
 }
 
 interface FastifyReplyLike {
@@ -21,12 +26,24 @@ interface FastifyReplyLike {
   send(body?: unknown): FastifyReplyLike;
 }
 
+/** The parts of a Fastify instance nodemeter uses (structural, so fastify stays an optional peer). */
+interface FastifyLike {
+  route(options: {
+    method: string;
+    url: string;
+    logLevel?: string;
+    handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>;
+  }): unknown;
+  addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: unknown, done: () => void) => void): unknown;
+  addHook(name: 'onError', hook: (request: FastifyRequestLike, reply: unknown, error: unknown, done: () => void) => void): unknown;
+}
+
 /** A Fastify plugin, as `fastify.register()` takes it. @since 0.1.0 */
 export type FastifyPlugin = ((instance: never, options: unknown, done: (err?: Error) => void) => void) & {
   [key: symbol]: unknown;
 };
 
-export function fastifyPlugin(router: ActuatorRouter | undefined): FastifyPlugin {
+export function fastifyPlugin(router: ActuatorRouter | undefined, observations: ObservationRegistry): FastifyPlugin {
   function nodemeter(fastify: FastifyLike, _options: unknown, done: (err?: Error) => void): void {
     if (router) {
       for (const url of router.paths()) {
@@ -43,6 +60,19 @@ export function fastifyPlugin(router: ActuatorRouter | undefined): FastifyPlugin
         });
       }
     }
+    fastify.addHook('onRequest', (request, _reply, next) => {
+      const ctx = serverContextOf(request.raw);
+      if (ctx === undefined) return next();
+      // Fastify 4.10+ and 5: routeOptions.url; older 4.x: routerPath. Undefined when no route matched (404).
+      const url = request.routeOptions?.url ?? request.routerPath;
+      if (url !== undefined) ctx.route = toRouteTemplate(url);
+      observations.inScope(ctx, next);
+    });
+    fastify.addHook('onError', (request, _reply, error, next) => {
+      const ctx = serverContextOf(request.raw);
+      if (ctx !== undefined) observations.error(ctx, error);
+      next();
+    });
     done();
   }
   return fp(nodemeter as never, { name: 'nodemeter', fastify: '4.x || 5.x' }) as unknown as FastifyPlugin;

@@ -1,6 +1,7 @@
 /** No-op meters: what a denied or conflicting meter request returns, so call sites never branch. */
 import type { Counter, CounterChild } from './counter.js';
 import type { FunctionCounter } from './function-counter.js';
+import type { LongTaskTimer } from './long-task-timer.js';
 import type { Gauge, GaugeChild } from './gauge.js';
 import type { Timer, TimerChild } from './timer.js';
 
@@ -18,3 +19,5 @@ export const NOOP_TIMER: Timer = {
   time: (_labels, fn) => fn(),
 };
 export const NOOP_FUNCTION_COUNTER: FunctionCounter = { name: 'noop' };
+const noopTask = { stop() {} };
+export const NOOP_LONG_TASK_TIMER: LongTaskTimer = { start: () => noopTask, child: () => ({ start: () => noopTask }) };

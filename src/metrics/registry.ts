@@ -11,14 +11,17 @@
  * never throws (prom-client's throw on duplicates is what we avoid).
  */
 import { Registry } from 'prom-client';
+import type { DistributionOptions } from '../core/config.js';
 import type { Diag } from '../core/diag.js';
+import { bucketsFor } from './distribution.js';
 import { PromBackedCounter, type Counter } from './counter.js';
 import type { Family, Sample } from './family.js';
 import { FunctionCounterImpl, type EmitValue, type FunctionCounter } from './function-counter.js';
 import { PromBackedGauge, type Gauge, type GaugeCollect } from './gauge.js';
 import { checkLabelNames, prometheusBaseName, type MeterKind } from './naming.js';
-import { NOOP_COUNTER, NOOP_FUNCTION_COUNTER, NOOP_GAUGE, NOOP_TIMER } from './noop.js';
+import { NOOP_COUNTER, NOOP_FUNCTION_COUNTER, NOOP_GAUGE, NOOP_LONG_TASK_TIMER, NOOP_TIMER } from './noop.js';
 import { TimerImpl, type Timer, type TimerOptions } from './timer.js';
+import { LongTaskTimerImpl, type LongTaskTimer } from './long-task-timer.js';
 
 /** Options shared by every meter. @since 0.1.0 */
 export interface MeterOptions {
@@ -60,14 +63,14 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
 };
 
 interface Entry {
-  kind: MeterKind;
+  kind: MeterKind | 'long-task-timer';
   labelKey: string;
   meter: Meter;
   families: readonly Family[];
 }
 
 /** A handle to remove a meter again. @since 0.1.0 */
-export type Meter = Counter | Gauge | Timer | FunctionCounter;
+export type Meter = Counter | Gauge | Timer | FunctionCounter | LongTaskTimer;
 
 /** @since 0.1.0 */
 export class MeterRegistry {
@@ -79,8 +82,11 @@ export class MeterRegistry {
   readonly #diag: Diag;
   readonly #commonTags: Readonly<Record<string, string>>;
 
-  constructor(commonTags: Readonly<Record<string, string>>, diag: Diag) {
+  readonly #distribution: DistributionOptions;
+
+  constructor(commonTags: Readonly<Record<string, string>>, diag: Diag, distribution: DistributionOptions = {}) {
     this.#diag = diag;
+    this.#distribution = distribution;
     this.#commonTags = commonTags;
     this.#text.setDefaultLabels({ ...commonTags });
     this.#openMetrics.setDefaultLabels({ ...commonTags });
@@ -118,13 +124,29 @@ export class MeterRegistry {
     }, NOOP_GAUGE) as Gauge;
   }
 
-  /** A timer, e.g. `timer('http.server.requests')` → `http_server_requests_seconds_{count,sum,max}`. */
+  /**
+   * A timer, e.g. `timer('http.server.requests')` → `http_server_requests_seconds_{count,sum,max}`; with buckets
+   * (given, or from the distribution settings for its name) a histogram instead of a summary.
+   */
   timer(name: string, options: TimerMeterOptions = {}): Timer {
     const base = prometheusBaseName(name, 'timer');
     return this.#getOrCreate(base, 'timer', options, () => {
-      const t = new TimerImpl(base, options.description ?? ' ', options.labelNames ?? [], options);
+      const buckets = options.buckets ?? bucketsFor(name, this.#distribution);
+      const t = new TimerImpl(base, options.description ?? ' ', options.labelNames ?? [], { ...options, buckets });
       return { meter: t, families: t.families };
     }, NOOP_TIMER) as Timer;
+  }
+
+  /**
+   * A long task timer (tasks in flight), e.g. `longTaskTimer('http.server.requests.active')` →
+   * `http_server_requests_active_seconds_{count,sum}` and `_max`.
+   */
+  longTaskTimer(name: string, options: MeterOptions = {}): LongTaskTimer {
+    const base = prometheusBaseName(name, 'timer');
+    return this.#getOrCreate(base, 'long-task-timer', options, () => {
+      const t = new LongTaskTimerImpl(base, options.description ?? ' ', options.labelNames ?? []);
+      return { meter: t, families: t.families };
+    }, NOOP_LONG_TASK_TIMER) as LongTaskTimer;
   }
 
   /** Removes a meter and its series. Unknown or no-op meters are ignored. */
@@ -153,7 +175,7 @@ export class MeterRegistry {
 
   #getOrCreate(
     base: string,
-    kind: MeterKind,
+    kind: MeterKind | 'long-task-timer',
     options: MeterOptions,
     create: () => { meter: Meter; families: readonly Family[] },
     noop: Meter,

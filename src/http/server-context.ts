@@ -1,0 +1,52 @@
+/**
+ * The observation context of one incoming HTTP request. Created for every request of every node:http server (see
+ * server-observer.ts); framework integrations add what only they know: the route template and the error.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ObservationContext } from '../observation/context.js';
+import type { ObservationConvention } from '../observation/convention.js';
+
+const kServerContext = Symbol('nodemeter.http.serverContext');
+
+/** Resolves the route template of a request after routing (Express knows it only then). */
+export type RouteResolver = (req: IncomingMessage) => string | undefined;
+
+/** @since 0.1.0 */
+export class HttpServerContext extends ObservationContext {
+  readonly kind = 'server' as const;
+  /** The route template in Spring form, once known. */
+  route: string | undefined = undefined;
+  routeResolver: RouteResolver | undefined = undefined;
+  /** The connection closed before the response was complete. */
+  aborted = false;
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    readonly convention: ObservationConvention<HttpServerContext>,
+  ) {
+    super();
+  }
+
+  /** The route template: set, or resolved now, or undefined when no route matched. */
+  resolveRoute(): string | undefined {
+    if (this.route === undefined && this.routeResolver !== undefined) {
+      try {
+        this.route = this.routeResolver(this.request);
+      } catch {
+        this.route = undefined;
+      }
+    }
+    return this.route;
+  }
+}
+
+export function attachServerContext(req: IncomingMessage, res: ServerResponse, ctx: HttpServerContext): void {
+  (req as unknown as Record<symbol, unknown>)[kServerContext] = ctx;
+  (res as unknown as Record<symbol, unknown>)[kServerContext] = ctx;
+}
+
+/** The context of a request (or its response), if nodemeter observes it. @since 0.1.0 */
+export function serverContextOf(reqOrRes: IncomingMessage | ServerResponse | object): HttpServerContext | undefined {
+  return (reqOrRes as Record<symbol, HttpServerContext | undefined>)[kServerContext];
+}

@@ -1,0 +1,66 @@
+/**
+ * One observation per incoming HTTP request, for every node:http (and https) server in the process, from Node's
+ * `http.server.request.start` diagnostics channel: no monkey-patching, and Express, Fastify, NestJS or a bare
+ * server all go through the same code. The observation stops when the response closes; a response that closes
+ * before it finished is an aborted request.
+ *
+ * Requests to the actuator's own paths and to the management server are not observed (Spring excludes them too).
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ObservationRegistry } from '../observation/registry.js';
+import type { ObservationConvention } from '../observation/convention.js';
+import { attachServerContext, HttpServerContext, serverContextOf, type RouteResolver } from './server-context.js';
+
+const CHANNEL = 'http.server.request.start';
+
+/** @since 0.1.0 */
+export interface HttpServerObserverOptions {
+  /** Paths starting with this prefix are not observed (the actuator base path). */
+  excludePrefix?: string;
+  /** Servers whose requests are not observed (the management server). */
+  isExcludedServer?: (server: Server) => boolean;
+  /** Route template for requests no framework integration annotates. */
+  routeResolver?: RouteResolver;
+}
+
+interface StartMessage {
+  request: IncomingMessage;
+  response: ServerResponse;
+  server: Server;
+}
+
+/** Subscribes; returns the function that unsubscribes. */
+export function observeHttpServers(
+  observations: ObservationRegistry,
+  convention: ObservationConvention<HttpServerContext>,
+  options: HttpServerObserverOptions = {},
+): () => void {
+  const prefix = options.excludePrefix;
+  const excludedServer = options.isExcludedServer;
+  // One listener function for every response: no closure per request.
+  const onClose = function (this: ServerResponse): void {
+    const ctx = serverContextOf(this);
+    if (ctx === undefined || ctx.stopped) return;
+    ctx.aborted = !this.writableFinished;
+    observations.stop(ctx);
+  };
+  const onStart = (message: unknown): void => {
+    const { request, response, server } = message as StartMessage;
+    if (excludedServer !== undefined && excludedServer(server)) return;
+    if (prefix !== undefined) {
+      const url = request.url;
+      if (url !== undefined && url.startsWith(prefix) && (url.length === prefix.length || '/?'.includes(url[prefix.length] as string))) return;
+    }
+    if (serverContextOf(request) !== undefined) return; // another copy of nodemeter observes it already
+    const ctx = new HttpServerContext(request, response, convention);
+    ctx.routeResolver = options.routeResolver;
+    attachServerContext(request, response, ctx);
+    response.on('close', onClose);
+    observations.start(ctx);
+  };
+  diagnosticsChannel.subscribe(CHANNEL, onStart);
+  return () => {
+    diagnosticsChannel.unsubscribe(CHANNEL, onStart);
+  };
+}

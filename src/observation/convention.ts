@@ -1,0 +1,37 @@
+/**
+ * ObservationConvention, as Micrometer's: the name of an observation and its two tag sets. Low-cardinality tags
+ * become metric labels; high-cardinality ones go to spans only (a raw URL, a message offset).
+ *
+ * Low-cardinality values are written into an array the caller owns, in the order of `lowCardinalityKeyNames`, so
+ * the meter handler finds the series of a request without building a label object.
+ */
+import type { ObservationContext } from './context.js';
+
+/** Tags as key/value strings. @since 0.1.0 */
+export type KeyValues = Record<string, string>;
+
+/** @since 0.1.0 */
+export interface ObservationConvention<C extends ObservationContext = ObservationContext> {
+  /** Meter name, Micrometer style (`http.server.requests`). */
+  readonly name: string;
+  /** Label names of the meters, without `error` (the meter handler adds it). */
+  readonly lowCardinalityKeyNames: readonly string[];
+  /** Writes the low-cardinality values into `out`, in the order of lowCardinalityKeyNames. */
+  lowCardinalityValues(context: C, out: string[]): void;
+  /** Tags for spans only. */
+  highCardinality(context: C): KeyValues;
+  /** Span name (`http get /orders/{id}`). */
+  contextualName(context: C): string;
+}
+
+/** Micrometer's `error` tag: the error's class name, or `none`. */
+export function errorTag(error: unknown): string {
+  if (error === undefined || error === null) return 'none';
+  if (typeof error === 'object') {
+    const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === 'string' && name !== '' && name !== 'Object') return name;
+    const own = (error as { name?: unknown }).name;
+    if (typeof own === 'string' && own !== '') return own;
+  }
+  return 'Error';
+}

@@ -1,0 +1,160 @@
+/**
+ * The meter handler, as Micrometer's DefaultMeterObservationHandler: on start, a task of the `<name>.active` long
+ * task timer (low-cardinality tags as they are at start, no `error`); on stop, one record of the `<name>` timer
+ * with the low-cardinality tags plus `error`.
+ *
+ * Series are found through a tree of Maps keyed by tag values, so a request whose series exists allocates nothing
+ * here. A per-tag value limit (Spring's `max-uri-tags`) denies new values past the limit: the observation is not
+ * recorded, a warning is logged once (NMWRN007) and `nodemeter_observations_denied_total{meter}` counts it.
+ */
+import type { Diag } from '../../core/diag.js';
+import type { Counter } from '../../metrics/counter.js';
+import type { LongTaskTimer, LongTaskTimerChild } from '../../metrics/long-task-timer.js';
+import type { MeterRegistry } from '../../metrics/registry.js';
+import type { Timer, TimerChild } from '../../metrics/timer.js';
+import type { ObservationContext } from '../context.js';
+import { errorTag, type ObservationConvention } from '../convention.js';
+import type { ObservationHandler } from '../handler.js';
+
+/** Per meter name, per tag key: the most distinct values allowed. @since 0.1.0 */
+export type TagValueLimits = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** @since 0.1.0 */
+export interface MeterHandlerOptions {
+  limits?: TagValueLimits;
+  /** Histogram buckets per meter name (seconds); absent: a summary. */
+  buckets?: Readonly<Record<string, readonly number[]>>;
+  /** Record `<name>.active` long task timers. Default true (Spring's long-task-timer.enabled). */
+  longTaskTimers?: boolean;
+}
+
+type Tree<T> = Map<string, Tree<T> | T>;
+
+interface Meters {
+  timer: Timer;
+  active: LongTaskTimer | undefined;
+  timerTree: Tree<TimerChild>;
+  activeTree: Tree<LongTaskTimerChild>;
+  keys: readonly string[];
+  values: string[];
+  /** Per key index: the values seen and the limit, for limited keys. */
+  limits: ({ seen: Set<string>; max: number } | undefined)[];
+}
+
+function lookup<T>(tree: Tree<T>, values: readonly string[], n: number, create: () => T): T {
+  let node = tree;
+  for (let i = 0; i < n - 1; i++) {
+    const v = values[i] as string;
+    let next = node.get(v) as Tree<T> | undefined;
+    if (next === undefined) {
+      next = new Map();
+      node.set(v, next);
+    }
+    node = next;
+  }
+  const last = values[n - 1] as string;
+  let leaf = node.get(last) as T | undefined;
+  if (leaf === undefined) {
+    leaf = create();
+    node.set(last, leaf);
+  }
+  return leaf;
+}
+
+function labelsOf(keys: readonly string[], values: readonly string[], n: number): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (let i = 0; i < n; i++) labels[keys[i] as string] = values[i] as string;
+  return labels;
+}
+
+export class MeterObservationHandler implements ObservationHandler {
+  readonly name = 'meter';
+  readonly #registry: MeterRegistry;
+  readonly #diag: Diag;
+  readonly #options: MeterHandlerOptions;
+  readonly #meters = new Map<ObservationConvention, Meters>();
+  readonly #denied: Counter;
+
+  constructor(registry: MeterRegistry, diag: Diag, options: MeterHandlerOptions = {}) {
+    this.#registry = registry;
+    this.#diag = diag;
+    this.#options = options;
+    this.#denied = registry.counter('nodemeter.observations.denied', {
+      description: 'Observations not recorded because a tag reached its value limit (e.g. max-uri-tags)',
+      labelNames: ['meter'],
+    });
+  }
+
+  supportsContext(): boolean {
+    return true;
+  }
+
+  onStart(context: ObservationContext): void {
+    const m = this.#metersOf(context.convention);
+    if (!m.active) return;
+    context.convention.lowCardinalityValues(context, m.values);
+    const n = m.keys.length;
+    if (!this.#allowed(m, context.convention.name, n, false)) return;
+    const child = lookup(m.activeTree, m.values, n, () => (m.active as LongTaskTimer).child(labelsOf(m.keys, m.values, n)));
+    context.activeTask = child.start();
+  }
+
+  onStop(context: ObservationContext): void {
+    context.activeTask?.stop();
+    context.activeTask = undefined;
+    const seconds = (performance.now() - context.startMs) / 1000;
+    const m = this.#metersOf(context.convention);
+    context.convention.lowCardinalityValues(context, m.values);
+    const n = m.keys.length;
+    m.values[n - 1] = errorTag(context.error);
+    if (!this.#allowed(m, context.convention.name, n - 1, true)) return;
+    lookup(m.timerTree, m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n))).record(seconds);
+  }
+
+  /**
+   * Checks limited keys among the first `n` values; registers new values while under the limit. Only the stop of
+   * an observation counts a denial, so each observation is counted once.
+   */
+  #allowed(m: Meters, meter: string, n: number, count: boolean): boolean {
+    for (let i = 0; i < n; i++) {
+      const limit = m.limits[i];
+      if (limit === undefined) continue;
+      const v = m.values[i] as string;
+      if (limit.seen.has(v)) continue;
+      if (limit.seen.size >= limit.max) {
+        if (!count) return false;
+        this.#diag.warnOnce(
+          `NMWRN007:${meter}`,
+          `NMWRN007 meter ${meter} reached ${limit.max} distinct values of tag "${m.keys[i]}"; ` +
+            'further values are not recorded (raise the limit, or give routes templates)',
+        );
+        this.#denied.inc({ meter }, 1);
+        return false;
+      }
+      limit.seen.add(v);
+    }
+    return true;
+  }
+
+  #metersOf(convention: ObservationConvention): Meters {
+    let m = this.#meters.get(convention);
+    if (m) return m;
+    const keys = [...convention.lowCardinalityKeyNames, 'error'];
+    const limitsOfMeter = this.#options.limits?.[convention.name] ?? {};
+    const buckets = this.#options.buckets?.[convention.name];
+    m = {
+      timer: this.#registry.timer(convention.name, { labelNames: keys, buckets }),
+      active:
+        this.#options.longTaskTimers === false
+          ? undefined
+          : this.#registry.longTaskTimer(`${convention.name}.active`, { labelNames: convention.lowCardinalityKeyNames }),
+      timerTree: new Map(),
+      activeTree: new Map(),
+      keys,
+      values: new Array<string>(keys.length).fill(''),
+      limits: keys.map((k) => (limitsOfMeter[k] !== undefined ? { seen: new Set<string>(), max: limitsOfMeter[k] as number } : undefined)),
+    };
+    this.#meters.set(convention, m);
+    return m;
+  }
+}
