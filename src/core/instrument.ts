@@ -21,6 +21,8 @@ import {
   type ExpressErrorMiddleware,
   type ExpressMiddleware,
 } from '../http/express.js';
+import { HttpClientConvention } from '../http/client-convention.js';
+import { observeHttpClients } from '../http/client-observer.js';
 import { HttpServerConvention } from '../http/server-convention.js';
 import { observeHttpServers } from '../http/server-observer.js';
 import { MeterObservationHandler } from '../observation/handlers/meter.js';
@@ -146,7 +148,10 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     const serverMeter = 'http.server.requests';
     observations.addHandler(
       new MeterObservationHandler(registry, diag, {
-        limits: { [serverMeter]: { uri: config.http.server.maxUriTags } },
+        limits: {
+          [serverMeter]: { uri: config.http.server.maxUriTags },
+          'http.client.requests': { uri: config.http.client.maxUriTags },
+        },
       }),
     );
   }
@@ -157,6 +162,9 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
       routeResolver: config.http.server.routeResolver,
     });
     lifecycle.add('http server observer', unsubscribe);
+  }
+  if (config.http.client.enabled) {
+    lifecycle.add('http client observer', observeHttpClients(observations, new HttpClientConvention()));
   }
 
   // As Spring: with a separate management port, the actuator is not served on the application's port.

@@ -1,0 +1,60 @@
+// HTTP overhead: bare vs instrumented (runtime + HTTP server metrics), Express and Fastify, alternated in one run.
+// Each round starts a fresh server process and drives it with autocannon on 127.0.0.1 for a fixed time.
+//
+//   node benchmarks/http-overhead/run.mjs [secondsPerRound=5] [rounds=3] [connections=50]
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.argv[2] ?? 5);
+const ROUNDS = Number(process.argv[3] ?? 3);
+const CONNECTIONS = Number(process.argv[4] ?? 50);
+const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
+const VARIANTS = ['bare', 'metrics'];
+
+async function round(framework, variant) {
+  const child = spawn(process.execPath, [SERVER, framework, variant], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = [];
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => lines.push(...d.split('\n').filter(Boolean)));
+  while (lines.length === 0) await new Promise((r) => setTimeout(r, 20));
+  const port = Number(lines[0]);
+  let i = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/orders/${(i++ % 1000) + 1}` }) }],
+  });
+  child.stdin.write('stop\n');
+  await once(child, 'exit');
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rss: Number(lines[1]) / 1024 / 1024,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.log(`HTTP overhead, node ${process.version}, ${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections, GET /orders/:id`);
+for (const framework of ['express', 'fastify']) {
+  const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  await round(framework, 'bare'); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+    for (const v of order) results[v].push(await round(framework, v));
+  }
+  const bare = mean(results.bare.map((x) => x.rps));
+  console.log(`\n${framework}`);
+  console.log('  variant    req/s     ratio   p50 ms  p99 ms  RSS MiB  errors');
+  for (const v of VARIANTS) {
+    const xs = results[v];
+    const rps = mean(xs.map((x) => x.rps));
+    console.log(
+      `  ${v.padEnd(9)} ${rps.toFixed(0).padStart(7)}  ${(rps / bare).toFixed(3).padStart(6)}x  ${mean(xs.map((x) => x.p50)).toFixed(1).padStart(6)}  ${mean(xs.map((x) => x.p99)).toFixed(1).padStart(6)}  ${mean(xs.map((x) => x.rss)).toFixed(0).padStart(7)}  ${xs.reduce((a, x) => a + x.errors, 0)}`,
+    );
+  }
+}

@@ -1,0 +1,36 @@
+// One benchmark server: `node server.mjs <express|fastify> <bare|metrics>`; prints its port, then serves until
+// it gets "stop" on stdin, when it prints its RSS in bytes and exits.
+import { createRequire } from 'node:module';
+
+const [framework, variant] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+let nm;
+if (variant !== 'bare') {
+  const { instrument } = await import('nodemeter');
+  nm = instrument({ serviceName: 'bench', diagLevel: 'error' });
+}
+
+let port;
+if (framework === 'express') {
+  const express = require('express');
+  const app = express();
+  if (nm) app.use(nm.express());
+  app.get('/orders/:id', (req, res) => res.json({ id: req.params.id, status: 'PAID' }));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  port = server.address().port;
+} else {
+  const Fastify = require('fastify');
+  const app = Fastify();
+  if (nm) await app.register(nm.fastify);
+  app.get('/orders/:id', async (req) => ({ id: req.params.id, status: 'PAID' }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = app.server.address().port;
+}
+process.stdout.write(`${port}\n`);
+process.stdin.on('data', async (d) => {
+  if (String(d).includes('stop')) {
+    process.stdout.write(`${process.memoryUsage.rss()}\n`);
+    process.exit(0);
+  }
+});

@@ -1,0 +1,31 @@
+/** The observation context of one outgoing HTTP call (node:http/https request or fetch/undici). */
+import { ObservationContext } from '../observation/context.js';
+import type { ObservationConvention } from '../observation/convention.js';
+
+/** @since 0.1.0 */
+export class HttpClientContext extends ObservationContext {
+  readonly kind = 'client' as const;
+  /** Response status; undefined when no response came. */
+  status: number | undefined = undefined;
+
+  constructor(
+    readonly method: string,
+    /** `http://host:port` */
+    readonly origin: string,
+    /** Path with query string, as sent. */
+    readonly path: string,
+    readonly uriTemplate: string | undefined,
+    readonly convention: ObservationConvention<HttpClientContext>,
+    /** The library's request object, for propagation (headers are injected into it). */
+    readonly carrier: unknown,
+  ) {
+    super();
+  }
+
+  get host(): string {
+    const start = this.origin.indexOf('://');
+    const rest = start === -1 ? this.origin : this.origin.slice(start + 3);
+    const end = rest.search(/[:/]/);
+    return end === -1 ? rest : rest.slice(0, end);
+  }
+}
