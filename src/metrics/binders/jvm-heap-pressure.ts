@@ -1,0 +1,109 @@
+/**
+ * JvmHeapPressureMetrics (Micrometer `binder/jvm/JvmHeapPressureMetrics`): `jvm_gc_overhead` and
+ * `jvm_memory_usage_after_gc{area="heap",pool="long-lived"}`, from perf_hooks 'gc' entries.
+ *
+ * `jvm_gc_overhead`: share of wall time spent in GC pauses over the last 5 minutes (Micrometer's default lookback),
+ * or since bind when that is shorter. Pause times go into a ring of 10 buckets of 30 s, by when the pause started,
+ * so the window is 4.5 to 5 minutes wide and a record costs a division and an add.
+ *
+ * `jvm_memory_usage_after_gc`: long-lived heap (old_space + large_object_space, as for jvm_gc_live_data_size)
+ * used after the last full Mark-Compact, divided by the V8 heap size limit. Approximation: GC entries reach the
+ * observer shortly after the GC (perf_hooks batches them), and the heap is read then, so allocation between the
+ * pause and the callback is included. Before the first full GC, the value is the current long-lived usage.
+ */
+import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import type { MeterBinder } from '../binder.js';
+
+/** Prometheus series names this binder can emit. @since 0.1.0 */
+export const jvmHeapPressureMetricNames = ['jvm_gc_overhead', 'jvm_memory_usage_after_gc'] as const;
+
+const LOOKBACK_MS = 5 * 60_000;
+const BUCKETS = 10;
+const BUCKET_MS = LOOKBACK_MS / BUCKETS;
+const LONG_LIVED = { area: 'heap', pool: 'long-lived' } as const;
+
+function longLivedUsed(): number {
+  let used = 0;
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (s.space_name === 'old_space' || s.space_name === 'large_object_space') used += s.space_used_size;
+  }
+  return used;
+}
+
+/** GC overhead and long-lived heap usage after GC. @since 0.1.0 */
+export const jvmHeapPressureBinder: MeterBinder = {
+  name: 'jvm-heap-pressure',
+  bindTo(registry, context) {
+    const heapLimit = v8.getHeapStatistics().heap_size_limit;
+    const boundAt = performance.now();
+    // Pause milliseconds per 30 s slot; stamps hold the slot number a bucket belongs to (-1: empty).
+    const sums = new Float64Array(BUCKETS);
+    const stamps = new Float64Array(BUCKETS).fill(-1);
+    let afterGcRatio = -1;
+
+    const addPause = (at: number, ms: number): void => {
+      const slot = Math.floor(at / BUCKET_MS);
+      const i = slot % BUCKETS;
+      if (stamps[i] !== slot) {
+        stamps[i] = slot;
+        sums[i] = 0;
+      }
+      sums[i]! += ms;
+    };
+
+    let observer: PerformanceObserver | undefined;
+    try {
+      observer = new PerformanceObserver((list) => {
+        let major = false;
+        for (const entry of list.getEntries()) {
+          addPause(entry.startTime, entry.duration);
+          const detail = (entry as { detail?: { kind?: number } | null }).detail;
+          if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major = true;
+        }
+        if (major) afterGcRatio = longLivedUsed() / heapLimit;
+      });
+      observer.observe({ entryTypes: ['gc'] });
+    } catch (err) {
+      observer = undefined;
+      context.diag.warnOnce(
+        'NMWRN006:jvm-heap-pressure',
+        'NMWRN006 jvm-heap-pressure: GC entries cannot be observed, jvm_gc_overhead and jvm_memory_usage_after_gc ' +
+          `are left out: ${String(err)}`,
+      );
+      return () => {};
+    }
+
+    const overhead = registry.gauge('jvm.gc.overhead', {
+      description:
+        'An approximation of the percent of CPU time used by GC activities over the last lookback period or since ' +
+        'monitoring began, whichever is shorter, in the range [0..1]',
+      collect: (g) => {
+        const now = performance.now();
+        const slot = Math.floor(now / BUCKET_MS);
+        let pauseMs = 0;
+        for (let i = 0; i < BUCKETS; i++) {
+          if ((stamps[i] as number) > slot - BUCKETS) pauseMs += sums[i] as number;
+        }
+        const windowMs = Math.min(now - boundAt, (BUCKETS - 1) * BUCKET_MS + (now - slot * BUCKET_MS));
+        const ratio = windowMs > 0 ? pauseMs / windowMs : 0;
+        g.set(ratio > 1 ? 1 : ratio);
+      },
+    });
+    const usageAfterGc = registry.gauge('jvm.memory.usage.after.gc', {
+      description:
+        'The percentage of long-lived heap pool used after the last GC event, in the range [0..1]',
+      labelNames: ['area', 'pool'],
+      collect: (g) => g.set(LONG_LIVED, afterGcRatio >= 0 ? afterGcRatio : longLivedUsed() / heapLimit),
+    });
+
+    let unbound = false;
+    return () => {
+      if (unbound) return;
+      unbound = true;
+      observer?.disconnect();
+      registry.remove(overhead);
+      registry.remove(usageAfterGc);
+    };
+  },
+};
