@@ -6,6 +6,22 @@
 import { ENDPOINT_IDS, validateTags, type EndpointId, type EnvConfig } from './config.js';
 import type { DiagLevel } from './diag.js';
 import { BINDER_NAMES, type BinderName } from '../metrics/binders/names.js';
+import type { PropagationType } from '../tracing/propagation.js';
+
+const PROPAGATION_NAMES: Record<string, PropagationType> = {
+  w3c: 'w3c',
+  tracecontext: 'w3c',
+  b3: 'b3',
+  b3multi: 'b3multi',
+  b3_multi: 'b3multi',
+};
+
+function booleanOf(value: string): boolean | undefined {
+  const v = value.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return undefined;
+}
 
 /** A variable whose value was ignored, and why. */
 export interface EnvProblem {
@@ -110,6 +126,64 @@ export function readEnv(env: Env = process.env): { config: EnvConfig; problems: 
     if (['silent', 'error', 'warn', 'info', 'debug'].includes(v)) config.diagLevel = v as DiagLevel;
     else bad(level[0], level[1], 'one of silent, error, warn, info, debug');
   }
+
+  const tracingEnabled = first(env, ['NODEMETER_TRACING_ENABLED', 'MANAGEMENT_TRACING_ENABLED']);
+  if (tracingEnabled) {
+    const b = booleanOf(tracingEnabled[1]);
+    if (b === undefined) bad(tracingEnabled[0], tracingEnabled[1], 'true or false');
+    else config.tracingEnabled = b;
+  } else if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
+    config.tracingEnabled = false;
+  }
+
+  const exporter = first(env, ['OTEL_TRACES_EXPORTER']);
+  if (exporter) {
+    const names = list(exporter[1].toLowerCase());
+    if (names.includes('none')) config.zipkinEnabled = false;
+    else if (names.includes('zipkin')) config.zipkinEnabled = true;
+  }
+
+  const endpoint = first(env, ['NODEMETER_ZIPKIN_ENDPOINT', 'MANAGEMENT_ZIPKIN_TRACING_ENDPOINT', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT']);
+  if (endpoint) {
+    if (/^https?:\/\/[^/]+/.test(endpoint[1])) config.zipkinEndpoint = endpoint[1];
+    else bad(endpoint[0], endpoint[1], 'an http(s) URL');
+  }
+
+  const probability = first(env, ['NODEMETER_TRACING_SAMPLING_PROBABILITY', 'MANAGEMENT_TRACING_SAMPLING_PROBABILITY']);
+  const otelSampler = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase();
+  if (probability) {
+    const n = Number(probability[1]);
+    if (probability[1] !== '' && n >= 0 && n <= 1) config.samplingProbability = n;
+    else bad(probability[0], probability[1], 'a number from 0 to 1');
+  } else if (otelSampler) {
+    if (otelSampler === 'always_on' || otelSampler === 'parentbased_always_on') config.samplingProbability = 1;
+    else if (otelSampler === 'always_off' || otelSampler === 'parentbased_always_off') config.samplingProbability = 0;
+    else if (otelSampler === 'traceidratio' || otelSampler === 'parentbased_traceidratio') {
+      const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim() ?? '1';
+      const n = Number(arg);
+      if (arg !== '' && n >= 0 && n <= 1) config.samplingProbability = n;
+      else bad('OTEL_TRACES_SAMPLER_ARG', arg, 'a number from 0 to 1');
+    } else bad('OTEL_TRACES_SAMPLER', otelSampler, 'always_on, always_off, traceidratio or their parentbased_ forms');
+  }
+
+  const parsePropagation = (name: string, value: string): PropagationType[] | undefined => {
+    const types = list(value.toLowerCase()).map((v) => PROPAGATION_NAMES[v]);
+    if (types.length > 0 && types.every((t) => t !== undefined)) return [...new Set(types as PropagationType[])];
+    bad(name, value, 'a list of W3C, B3, B3_MULTI (or tracecontext, b3, b3multi)');
+    return undefined;
+  };
+  const both = first(env, ['MANAGEMENT_TRACING_PROPAGATION_TYPE', 'OTEL_PROPAGATORS']);
+  if (both) {
+    const types = parsePropagation(both[0], both[1]);
+    if (types) {
+      config.propagationProduce = types;
+      config.propagationConsume = types;
+    }
+  }
+  const produce = first(env, ['NODEMETER_TRACING_PROPAGATION_PRODUCE', 'MANAGEMENT_TRACING_PROPAGATION_PRODUCE']);
+  if (produce) config.propagationProduce = parsePropagation(produce[0], produce[1]) ?? config.propagationProduce;
+  const consume = first(env, ['NODEMETER_TRACING_PROPAGATION_CONSUME', 'MANAGEMENT_TRACING_PROPAGATION_CONSUME']);
+  if (consume) config.propagationConsume = parsePropagation(consume[0], consume[1]) ?? config.propagationConsume;
 
   return { config, problems };
 }

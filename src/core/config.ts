@@ -6,6 +6,7 @@
 import { NodemeterError } from './errors.js';
 import type { DiagLevel } from './diag.js';
 import { BINDER_NAMES, type BinderName } from '../metrics/binders/names.js';
+import { PROPAGATION_TYPES, type PropagationType } from '../tracing/propagation.js';
 
 /** Options of {@link instrument}. Every field is optional. @since 0.1.0 */
 export interface NodemeterOptions {
@@ -19,6 +20,8 @@ export interface NodemeterOptions {
   management?: ManagementOptions;
   /** HTTP server and client request metrics. */
   http?: HttpOptions;
+  /** OpenTelemetry traces exported to Zipkin, with W3C/B3 propagation. */
+  tracing?: TracingOptions;
   /** Level of nodemeter's own diagnostics on stderr. Default `warn`. */
   diagLevel?: DiagLevel;
 }
@@ -41,6 +44,33 @@ export interface HttpOptions {
     enabled?: boolean;
     /** Distinct `uri` values before new ones are denied. Default 100. */
     maxUriTags?: number;
+  };
+}
+
+/** @since 0.1.0 */
+export interface TracingOptions {
+  /** Create spans and propagate context. Default true. */
+  enabled?: boolean;
+  /** Probability that a new trace is sampled (parent-based). Default 0.1, as Spring Boot. */
+  samplingProbability?: number;
+  zipkin?: {
+    /** Export spans to Zipkin. Default true. */
+    enabled?: boolean;
+    /** Default `http://localhost:9411/api/v2/spans`, as Spring's `management.zipkin.tracing.endpoint`. */
+    endpoint?: string;
+  };
+  propagation?: {
+    /** Formats injected into outgoing calls. Default `['w3c']`. */
+    produce?: PropagationType[];
+    /** Formats read from incoming calls. Default `['w3c', 'b3', 'b3multi']`. */
+    consume?: PropagationType[];
+  };
+  /** Bounds of the batch span processor (OpenTelemetry's defaults). */
+  export?: {
+    maxQueueSize?: number;
+    maxExportBatchSize?: number;
+    scheduledDelayMs?: number;
+    exportTimeoutMs?: number;
   };
 }
 
@@ -112,6 +142,13 @@ export interface ResolvedConfig {
       routeResolver: ((request: import('node:http').IncomingMessage) => string | undefined) | undefined;
     };
     client: { enabled: boolean; maxUriTags: number };
+  };
+  tracing: {
+    enabled: boolean;
+    samplingProbability: number;
+    zipkin: { enabled: boolean; endpoint: string };
+    propagation: { produce: readonly PropagationType[]; consume: readonly PropagationType[] };
+    export: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelayMs: number; exportTimeoutMs: number };
   };
   actuator: { basePath: string; exposure: readonly EndpointId[] };
   management: { port: number | undefined; host: string };
@@ -191,6 +228,51 @@ export function validateTags(option: string, value: unknown): Record<string, str
   return out;
 }
 
+function propagationList(option: string, value: unknown): PropagationType[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => !PROPAGATION_TYPES.includes(v as PropagationType))) {
+    throw invalid(option, `a non-empty array of ${PROPAGATION_TYPES.join(', ')}`, value);
+  }
+  return [...new Set(value as PropagationType[])];
+}
+
+function resolveTracing(t: Record<string, unknown>, env: EnvConfig): ResolvedConfig['tracing'] {
+  checkKeys('tracing', t, ['enabled', 'samplingProbability', 'zipkin', 'propagation', 'export']);
+  const probability = t.samplingProbability;
+  if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) {
+    throw invalid('tracing.samplingProbability', 'a number from 0 to 1', probability);
+  }
+  const zipkin = optObject('tracing.zipkin', t.zipkin) ?? {};
+  checkKeys('tracing.zipkin', zipkin, ['enabled', 'endpoint']);
+  const endpoint = optString('tracing.zipkin.endpoint', zipkin.endpoint) ?? env.zipkinEndpoint;
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
+    throw invalid('tracing.zipkin.endpoint', 'an http(s) URL', endpoint);
+  }
+  const propagation = optObject('tracing.propagation', t.propagation) ?? {};
+  checkKeys('tracing.propagation', propagation, ['produce', 'consume']);
+  const exp = optObject('tracing.export', t.export) ?? {};
+  checkKeys('tracing.export', exp, ['maxQueueSize', 'maxExportBatchSize', 'scheduledDelayMs', 'exportTimeoutMs']);
+  const maxQueueSize = optInt('tracing.export.maxQueueSize', exp.maxQueueSize, 1, 1_000_000) ?? 2048;
+  return {
+    enabled: optBoolean('tracing.enabled', t.enabled) ?? env.tracingEnabled ?? true,
+    samplingProbability: (probability as number | undefined) ?? env.samplingProbability ?? 0.1,
+    zipkin: {
+      enabled: optBoolean('tracing.zipkin.enabled', zipkin.enabled) ?? env.zipkinEnabled ?? true,
+      endpoint: endpoint ?? 'http://localhost:9411/api/v2/spans',
+    },
+    propagation: {
+      produce: propagationList('tracing.propagation.produce', propagation.produce) ?? env.propagationProduce ?? ['w3c'],
+      consume: propagationList('tracing.propagation.consume', propagation.consume) ?? env.propagationConsume ?? ['w3c', 'b3', 'b3multi'],
+    },
+    export: {
+      maxQueueSize,
+      maxExportBatchSize: Math.min(optInt('tracing.export.maxExportBatchSize', exp.maxExportBatchSize, 1, 1_000_000) ?? 512, maxQueueSize),
+      scheduledDelayMs: optInt('tracing.export.scheduledDelayMs', exp.scheduledDelayMs, 1, 3_600_000) ?? 5000,
+      exportTimeoutMs: optInt('tracing.export.exportTimeoutMs', exp.exportTimeoutMs, 1, 3_600_000) ?? 30_000,
+    },
+  };
+}
+
 function validateDistribution(d: Record<string, unknown>): DistributionOptions {
   checkKeys('metrics.distribution', d, ['percentilesHistogram', 'slo', 'minimumExpectedValue', 'maximumExpectedValue']);
   const out: DistributionOptions = {};
@@ -237,6 +319,12 @@ export interface EnvConfig {
   basePath?: string;
   exposure?: EndpointId[];
   diagLevel?: DiagLevel;
+  tracingEnabled?: boolean;
+  zipkinEnabled?: boolean;
+  zipkinEndpoint?: string;
+  samplingProbability?: number;
+  propagationProduce?: PropagationType[];
+  propagationConsume?: PropagationType[];
 }
 
 /**
@@ -249,7 +337,7 @@ export function resolveConfig(
   fallbackServiceName: () => string,
 ): ResolvedConfig {
   const opts = optObject('options', options ?? {}) ?? {};
-  checkKeys('', opts, ['serviceName', 'commonTags', 'metrics', 'actuator', 'management', 'http', 'diagLevel']);
+  checkKeys('', opts, ['serviceName', 'commonTags', 'metrics', 'actuator', 'management', 'http', 'tracing', 'diagLevel']);
 
   const serviceName = optString('serviceName', opts.serviceName) ?? env.serviceName ?? fallbackServiceName();
   const commonTags = { ...env.commonTags, ...validateTags('commonTags', opts.commonTags) };
@@ -303,6 +391,8 @@ export function resolveConfig(
     exposure = actuator.exposure as EndpointId[];
   }
 
+  const tracing = resolveTracing(optObject('tracing', opts.tracing) ?? {}, env);
+
   const management = optObject('management', opts.management) ?? {};
   checkKeys('management', management, ['port', 'host']);
 
@@ -328,6 +418,7 @@ export function resolveConfig(
       server: httpSide('server'),
       client: (({ enabled, maxUriTags }) => ({ enabled, maxUriTags }))(httpSide('client')),
     },
+    tracing,
     actuator: {
       basePath: basePath.length > 1 ? basePath.replace(/\/+$/, '') : basePath,
       exposure: exposure ?? env.exposure ?? ['health', 'prometheus'],

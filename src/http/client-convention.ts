@@ -27,6 +27,7 @@ function uriTag(template: string | undefined): string {
 /** @since 0.1.0 */
 export class HttpClientConvention implements ObservationConvention<HttpClientContext> {
   readonly lowCardinalityKeyNames = ['client_name', 'exception', 'method', 'outcome', 'status', 'uri'] as const;
+  readonly description = 'Duration of HTTP client requests';
 
   constructor(readonly name = 'http.client.requests') {}
 

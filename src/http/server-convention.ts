@@ -50,6 +50,7 @@ export function uriTag(ctx: HttpServerContext): string {
 /** @since 0.1.0 */
 export class HttpServerConvention implements ObservationConvention<HttpServerContext> {
   readonly lowCardinalityKeyNames = ['exception', 'method', 'outcome', 'status', 'uri'] as const;
+  readonly description = 'Duration of HTTP server request handling';
 
   constructor(readonly name = 'http.server.requests') {}
 

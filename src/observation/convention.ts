@@ -14,6 +14,8 @@ export type KeyValues = Record<string, string>;
 export interface ObservationConvention<C extends ObservationContext = ObservationContext> {
   /** Meter name, Micrometer style (`http.server.requests`). */
   readonly name: string;
+  /** `# HELP` of the meters. */
+  readonly description?: string;
   /** Label names of the meters, without `error` (the meter handler adds it). */
   readonly lowCardinalityKeyNames: readonly string[];
   /** Writes the low-cardinality values into `out`, in the order of lowCardinalityKeyNames. */

@@ -17,6 +17,8 @@ import { processMemoryBinder } from './process-memory.js';
 import { processorBinder } from './processor.js';
 import { startupTimeBinder } from './startup-time.js';
 import { uptimeBinder } from './uptime.js';
+import { jvmClassesBinder } from './jvm-classes.js';
+import { processStatusBinder } from './process-status.js';
 
 export const RUNTIME_BINDERS: readonly MeterBinder[] = [
   processCpuBinder,
@@ -35,6 +37,8 @@ export const RUNTIME_BINDERS: readonly MeterBinder[] = [
   nodeGcBinder,
   nodeHandlesBinder,
   processMemoryBinder,
+  jvmClassesBinder,
+  processStatusBinder,
 ];
 
 export function binderByName(name: BinderName): MeterBinder | undefined {

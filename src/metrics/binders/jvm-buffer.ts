@@ -4,6 +4,8 @@
  *
  * Node's ArrayBuffer and Buffer backing stores live outside the V8 heap, as Java's direct buffers live outside the
  * Java heap, so they are reported as `id="direct"`: used = total capacity = `process.memoryUsage().arrayBuffers`.
+ * `id="mapped"` is reported as 0: Node never memory-maps JavaScript buffers (true, and it keeps the dashboards'
+ * "Mapped Buffers" panels from showing "no data").
  * `jvm_buffer_count_buffers` is not emitted: Node has no cheap count of live ArrayBuffers (it would take a heap
  * walk), and a made-up number would mislead more than a missing panel.
  */
@@ -13,6 +15,7 @@ import type { MeterBinder } from '../binder.js';
 export const jvmBufferMetricNames = ['jvm_buffer_memory_used_bytes', 'jvm_buffer_total_capacity_bytes'] as const;
 
 const DIRECT = { id: 'direct' } as const;
+const MAPPED = { id: 'mapped' } as const;
 
 /** ArrayBuffer memory as the JVM direct buffer pool. @since 0.1.0 */
 export const jvmBufferBinder: MeterBinder = {
@@ -35,6 +38,8 @@ export const jvmBufferBinder: MeterBinder = {
       labelNames: ['id'],
     });
     const capacityChild = capacity.child(DIRECT);
+    used.set(MAPPED, 0);
+    capacity.set(MAPPED, 0);
     return () => {
       registry.remove(used);
       registry.remove(capacity);

@@ -10,8 +10,10 @@
  * threads lazily on first use, they are counted from the start. V8's own helper threads are not counted.
  * Workers are counted through the built-in `worker_threads` diagnostics channel, which publishes every Worker
  * this thread creates (present since Node 18; process.getActiveResourcesInfo() does not list Workers). Workers
- * created before bind, or on runtimes without the channel, are not counted. Thread states and
- * `jvm_threads_started_threads_total` have no Node counterpart and are not emitted.
+ * created before bind, or on runtimes without the channel, are not counted.
+ * `jvm_threads_states_threads{state}`: JavaScript threads (this one and its workers) are `runnable`, the libuv
+ * threadpool threads `waiting` (they block on a queue until work arrives); the other Java states never occur.
+ * `jvm_threads_started_threads_total` has no Node counterpart and is not emitted.
  */
 import dc from 'node:diagnostics_channel';
 import type { Worker } from 'node:worker_threads';
@@ -22,9 +24,12 @@ export const jvmThreadsMetricNames = [
   'jvm_threads_live_threads',
   'jvm_threads_daemon_threads',
   'jvm_threads_peak_threads',
+  'jvm_threads_states_threads',
 ] as const;
 
 const CHANNEL = 'worker_threads';
+const RUNNABLE = { state: 'runnable' } as const;
+const WAITING = { state: 'waiting' } as const;
 
 /** libuv's threadpool size, as uv__threadpool_init computes it: unset → 4, otherwise atoi() capped to 1..1024. */
 function threadpoolSize(): number {
@@ -79,6 +84,16 @@ export const jvmThreadsBinder: MeterBinder = {
       collect: (g) => g.set(peak),
     });
 
+    const states = registry.gauge('jvm.threads.states', {
+      baseUnit: 'threads',
+      description: 'The current number of threads per state: JavaScript threads runnable, threadpool threads waiting',
+      labelNames: ['state'],
+      collect: (g) => {
+        g.set(RUNNABLE, 1 + workers.size);
+        g.set(WAITING, pool);
+      },
+    });
+
     let unbound = false;
     return () => {
       if (unbound) return;
@@ -89,6 +104,7 @@ export const jvmThreadsBinder: MeterBinder = {
       registry.remove(live);
       registry.remove(daemon);
       registry.remove(peakGauge);
+      registry.remove(states);
     };
   },
 };

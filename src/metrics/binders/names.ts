@@ -16,6 +16,8 @@ export const BINDER_NAMES = [
   'node-gc',
   'node-handles',
   'process-memory',
+  'jvm-classes',
+  'process-status',
 ] as const;
 
 /** @since 0.1.0 */

@@ -143,11 +143,14 @@ export class MeterObservationHandler implements ObservationHandler {
     const limitsOfMeter = this.#options.limits?.[convention.name] ?? {};
     const buckets = this.#options.buckets?.[convention.name];
     m = {
-      timer: this.#registry.timer(convention.name, { labelNames: keys, buckets }),
+      timer: this.#registry.timer(convention.name, { labelNames: keys, buckets, description: convention.description }),
       active:
         this.#options.longTaskTimers === false
           ? undefined
-          : this.#registry.longTaskTimer(`${convention.name}.active`, { labelNames: convention.lowCardinalityKeyNames }),
+          : this.#registry.longTaskTimer(`${convention.name}.active`, {
+              labelNames: convention.lowCardinalityKeyNames,
+              description: convention.description ? `${convention.description}, in flight` : undefined,
+            }),
       timerTree: new Map(),
       activeTree: new Map(),
       keys,

@@ -1,0 +1,56 @@
+/**
+ * Propagation as Spring Boot configures it: what is produced (injected) and what is consumed (extracted) are chosen
+ * separately. Defaults: produce W3C (`traceparent`/`tracestate`), consume W3C, B3 single (`b3`) and B3 multi
+ * (`X-B3-*`), so a Node service joins both OpenTelemetry and Brave fleets. The first consumed format that yields a
+ * valid span context wins; a malformed header yields nothing and the observation starts a new root trace.
+ */
+import { trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+
+/** Propagation formats, as Spring's `management.tracing.propagation.*` values. @since 0.1.0 */
+export type PropagationType = 'w3c' | 'b3' | 'b3multi';
+
+export const PROPAGATION_TYPES: readonly PropagationType[] = ['w3c', 'b3', 'b3multi'];
+
+function propagatorOf(type: PropagationType): TextMapPropagator {
+  switch (type) {
+    case 'w3c':
+      return new W3CTraceContextPropagator();
+    case 'b3':
+      return new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER });
+    case 'b3multi':
+      return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
+  }
+}
+
+/** @since 0.1.0 */
+export class ProduceConsumePropagator implements TextMapPropagator {
+  readonly #produce: TextMapPropagator[];
+  readonly #consume: TextMapPropagator[];
+  readonly #fields: string[];
+
+  constructor(produce: readonly PropagationType[], consume: readonly PropagationType[]) {
+    this.#produce = produce.map(propagatorOf);
+    // B3 extraction reads both the single and the multi header, so one B3 propagator consumes both.
+    const consumeTypes = [...new Set(consume.map((t) => (t === 'b3multi' ? 'b3' : t)))];
+    this.#consume = consumeTypes.map(propagatorOf);
+    this.#fields = [...new Set(this.#produce.flatMap((p) => p.fields()))];
+  }
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    for (const p of this.#produce) p.inject(context, carrier, setter);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    for (const p of this.#consume) {
+      const extracted = p.extract(context, carrier, getter);
+      if (extracted !== context && trace.getSpanContext(extracted) !== undefined) return extracted;
+    }
+    return context;
+  }
+
+  fields(): string[] {
+    return this.#fields;
+  }
+}
