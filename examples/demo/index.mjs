@@ -8,6 +8,8 @@ import { instrument } from 'nodemeter';
 const nm = instrument({
   serviceName: process.env.NODEMETER_SERVICE_NAME ?? 'order-service',
   commonTags: { env: 'demo' },
+  // Latency histograms for http_server_requests_seconds, as Spring's percentiles-histogram setting.
+  metrics: { distribution: { percentilesHistogram: { 'http.server.requests': true } } },
   management: process.env.MANAGEMENT_PORT ? { port: Number(process.env.MANAGEMENT_PORT) } : undefined,
 });
 
@@ -39,7 +41,8 @@ const families = new Set(lines.map((l) => l.replace(/[{ ].*/, '')));
 const pick = [
   'process_cpu_usage', 'process_uptime_seconds', 'system_cpu_count', 'jvm_memory_used_bytes', 'jvm_gc_pause_seconds_count',
   'jvm_gc_pause_seconds_max', 'jvm_threads_live_threads', 'jvm_info', 'application_ready_time_seconds',
-  'nodejs_eventloop_lag_p99_seconds', 'orders_placed_total',
+  'nodejs_eventloop_lag_p99_seconds', 'orders_placed_total', 'http_server_requests_seconds_count',
+  'http_server_requests_seconds_max',
 ];
 
 console.log(`
@@ -53,13 +56,19 @@ nodemeter demo: service "${nm.serviceName}" (${process.version})
 A few of the series, as Prometheus and the Spring dashboards see them:
 `);
 for (const name of pick) {
-  for (const line of lines.filter((l) => l.replace(/[{ ].*/, '') === name).slice(0, 3)) console.log(`  ${line}`);
+  for (const line of lines.filter((l) => l.replace(/[{ ].*/, '') === name).slice(0, 4)) console.log(`  ${line}`);
 }
 console.log(`\nHealth: ${await (await fetch(`${actuator}/health`)).text()}\n`);
 
 if (process.env.DEMO_KEEP_RUNNING === '1') {
-  console.log('Running until Ctrl-C (DEMO_KEEP_RUNNING=1).');
+  console.log('Running until Ctrl-C (DEMO_KEEP_RUNNING=1), with a little traffic every 100 ms.');
+  let n = 0;
+  const traffic = setInterval(() => {
+    void fetch(`${base}/orders/${n++ % 100}`).catch(() => {});
+    if (n % 5 === 0) void fetch(`${base}/orders`, { method: 'POST' }).catch(() => {});
+  }, 100);
   const stop = async () => {
+    clearInterval(traffic);
     server.close();
     await nm.shutdown();
     process.exit(0);
