@@ -185,5 +185,20 @@ export function readEnv(env: Env = process.env): { config: EnvConfig; problems: 
   const consume = first(env, ['NODEMETER_TRACING_PROPAGATION_CONSUME', 'MANAGEMENT_TRACING_PROPAGATION_CONSUME']);
   if (consume) config.propagationConsume = parsePropagation(consume[0], consume[1]) ?? config.propagationConsume;
 
+  // OpenTelemetry's batch span processor variables.
+  const queue: NonNullable<EnvConfig['exportQueue']> = {};
+  for (const [name, key] of [
+    ['OTEL_BSP_MAX_QUEUE_SIZE', 'maxQueueSize'],
+    ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'maxExportBatchSize'],
+    ['OTEL_BSP_SCHEDULE_DELAY', 'scheduledDelayMs'],
+    ['OTEL_BSP_EXPORT_TIMEOUT', 'exportTimeoutMs'],
+  ] as const) {
+    const v = first(env, [name]);
+    if (!v) continue;
+    if (/^\d+$/.test(v[1]) && Number(v[1]) >= 1) queue[key] = Number(v[1]);
+    else bad(v[0], v[1], 'a positive integer');
+  }
+  if (Object.keys(queue).length > 0) config.exportQueue = queue;
+
   return { config, problems };
 }

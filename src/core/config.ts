@@ -252,7 +252,8 @@ function resolveTracing(t: Record<string, unknown>, env: EnvConfig): ResolvedCon
   checkKeys('tracing.propagation', propagation, ['produce', 'consume']);
   const exp = optObject('tracing.export', t.export) ?? {};
   checkKeys('tracing.export', exp, ['maxQueueSize', 'maxExportBatchSize', 'scheduledDelayMs', 'exportTimeoutMs']);
-  const maxQueueSize = optInt('tracing.export.maxQueueSize', exp.maxQueueSize, 1, 1_000_000) ?? 2048;
+  const envQueue = env.exportQueue ?? {};
+  const maxQueueSize = optInt('tracing.export.maxQueueSize', exp.maxQueueSize, 1, 1_000_000) ?? envQueue.maxQueueSize ?? 2048;
   return {
     enabled: optBoolean('tracing.enabled', t.enabled) ?? env.tracingEnabled ?? true,
     samplingProbability: (probability as number | undefined) ?? env.samplingProbability ?? 0.1,
@@ -266,9 +267,12 @@ function resolveTracing(t: Record<string, unknown>, env: EnvConfig): ResolvedCon
     },
     export: {
       maxQueueSize,
-      maxExportBatchSize: Math.min(optInt('tracing.export.maxExportBatchSize', exp.maxExportBatchSize, 1, 1_000_000) ?? 512, maxQueueSize),
-      scheduledDelayMs: optInt('tracing.export.scheduledDelayMs', exp.scheduledDelayMs, 1, 3_600_000) ?? 5000,
-      exportTimeoutMs: optInt('tracing.export.exportTimeoutMs', exp.exportTimeoutMs, 1, 3_600_000) ?? 30_000,
+      maxExportBatchSize: Math.min(
+        optInt('tracing.export.maxExportBatchSize', exp.maxExportBatchSize, 1, 1_000_000) ?? envQueue.maxExportBatchSize ?? 512,
+        maxQueueSize,
+      ),
+      scheduledDelayMs: optInt('tracing.export.scheduledDelayMs', exp.scheduledDelayMs, 1, 3_600_000) ?? envQueue.scheduledDelayMs ?? 5000,
+      exportTimeoutMs: optInt('tracing.export.exportTimeoutMs', exp.exportTimeoutMs, 1, 3_600_000) ?? envQueue.exportTimeoutMs ?? 30_000,
     },
   };
 }
@@ -325,6 +329,7 @@ export interface EnvConfig {
   samplingProbability?: number;
   propagationProduce?: PropagationType[];
   propagationConsume?: PropagationType[];
+  exportQueue?: { maxQueueSize?: number; maxExportBatchSize?: number; scheduledDelayMs?: number; exportTimeoutMs?: number };
 }
 
 /**

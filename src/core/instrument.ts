@@ -26,6 +26,8 @@ import { observeHttpClients } from '../http/client-observer.js';
 import { HttpServerConvention } from '../http/server-convention.js';
 import { observeHttpServers } from '../http/server-observer.js';
 import { MeterObservationHandler } from '../observation/handlers/meter.js';
+import { TracingObservationHandler } from '../observation/handlers/tracing.js';
+import { setupTracing, type TracingSetup } from '../tracing/provider.js';
 import { ObservationRegistry } from '../observation/registry.js';
 import { fastifyPlugin, type FastifyPlugin } from '../http/fastify.js';
 import { RUNTIME_BINDERS } from '../metrics/binders/index.js';
@@ -69,6 +71,8 @@ export interface Nodemeter {
   managementAddress(): Promise<{ address: string; port: number } | undefined>;
   /** The exposition, as `/actuator/prometheus` serves it. */
   scrape(format?: ExpositionFormat): Promise<string>;
+  /** The tracing setup (tracer, flush); undefined when tracing is off. */
+  readonly tracing: TracingSetup | undefined;
   /** Unbinds every binder, closes the management server, flushes; never rejects. Safe to call twice. */
   shutdown(): Promise<void>;
   /** True after shutdown() was called. */
@@ -155,6 +159,15 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
       }),
     );
   }
+  let tracing: TracingSetup | undefined;
+  if (config.tracing.enabled) {
+    // With metrics off, the tracer's own counters go to a registry nobody scrapes.
+    const selfMetrics = config.metrics.enabled ? registry : new MeterRegistry({}, diag);
+    tracing = setupTracing(config.tracing, config.serviceName, selfMetrics, diag);
+    const setup = tracing;
+    lifecycle.add('tracing', () => setup.shutdown());
+    observations.addHandler(new TracingObservationHandler(tracing.tracer));
+  }
   if (config.http.server.enabled) {
     const unsubscribe = observeHttpServers(observations, new HttpServerConvention(), {
       excludePrefix: config.actuator.basePath === '/' ? undefined : config.actuator.basePath,
@@ -185,6 +198,7 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     logger,
     diag,
     observations,
+    tracing,
     express() {
       express ??= expressMiddleware(appRouter, observations);
       return express;

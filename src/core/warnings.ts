@@ -17,6 +17,10 @@ export const WarningCodes = {
   NMWRN006: 'NMWRN006',
   /** A meter reached its limit of distinct values for a tag (e.g. 100 `uri` values); further values are denied. */
   NMWRN007: 'NMWRN007',
+  /** Spans could not be exported (backend down, slow, or answering an error); they are dropped and counted. */
+  NMWRN008: 'NMWRN008',
+  /** The application registered its own OpenTelemetry tracer provider; nodemeter uses it instead of its own. */
+  NMWRN009: 'NMWRN009',
 } as const;
 
 /** @since 0.1.0 */

@@ -16,8 +16,6 @@ export class HttpClientContext extends ObservationContext {
     readonly path: string,
     readonly uriTemplate: string | undefined,
     readonly convention: ObservationConvention<HttpClientContext>,
-    /** The library's request object, for propagation (headers are injected into it). */
-    readonly carrier: unknown,
   ) {
     super();
   }

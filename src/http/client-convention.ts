@@ -28,6 +28,7 @@ function uriTag(template: string | undefined): string {
 export class HttpClientConvention implements ObservationConvention<HttpClientContext> {
   readonly lowCardinalityKeyNames = ['client_name', 'exception', 'method', 'outcome', 'status', 'uri'] as const;
   readonly description = 'Duration of HTTP client requests';
+  readonly spanKeyNames = ['client.name', 'exception', 'method', 'outcome', 'status', 'uri'] as const;
 
   constructor(readonly name = 'http.client.requests') {}
 
@@ -48,6 +49,11 @@ export class HttpClientConvention implements ObservationConvention<HttpClientCon
   highCardinality(ctx: HttpClientContext): KeyValues {
     const q = ctx.path.indexOf('?');
     return { 'http.url': ctx.origin + (q === -1 ? ctx.path : ctx.path.slice(0, q)) };
+  }
+
+  /** Calls that failed without a response, and 5xx responses, end in error. */
+  isError(ctx: HttpClientContext): boolean {
+    return ctx.error !== undefined || (ctx.status !== undefined && ctx.status >= 500);
   }
 
   contextualName(ctx: HttpClientContext): string {

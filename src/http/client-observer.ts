@@ -9,12 +9,42 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { CarrierSetter } from '../observation/context.js';
 import type { ObservationConvention } from '../observation/convention.js';
 import type { ObservationRegistry } from '../observation/registry.js';
 import { HttpClientContext } from './client-context.js';
 import { currentUriTemplate } from './uri-template.js';
 
 const kContext = Symbol('nodemeter.http.clientContext');
+
+/**
+ * Outgoing node:http request: headers can be set until they are flushed. A propagation header the caller set
+ * explicitly is kept: it was put there on purpose, and a second value would make both unreadable.
+ */
+const CLIENT_REQUEST_SETTER: CarrierSetter<ClientRequest> = {
+  set(request, key, value) {
+    if (!request.headersSent && !request.hasHeader(key)) request.setHeader(key, value);
+  },
+};
+
+interface UndiciCarrier {
+  headers?: string | string[];
+  addHeader?(key: string, value: string): unknown;
+}
+
+function undiciHasHeader(headers: string | string[] | undefined, key: string): boolean {
+  if (headers === undefined) return false;
+  if (typeof headers === 'string') return headers.toLowerCase().includes(`\r\n${key}:`) || headers.toLowerCase().startsWith(`${key}:`);
+  for (let i = 0; i < headers.length; i += 2) if ((headers[i] as string).toLowerCase() === key) return true;
+  return false;
+}
+
+/** undici request: `addHeader` is the diagnostics-channel way to add a header before it is sent. */
+const UNDICI_SETTER: CarrierSetter<UndiciCarrier> = {
+  set(request, key, value) {
+    if (!undiciHasHeader(request.headers, key)) request.addHeader?.(key, value);
+  },
+};
 
 type WithContext = { [kContext]?: HttpClientContext };
 
@@ -46,7 +76,7 @@ export function observeHttpClients(
       'http.client.request.start',
       (message) => {
         const request = (message as { request: ClientRequest & WithContext }).request;
-        if (request[kContext] !== undefined) return;
+        if (request[kContext] !== undefined || observations.isSuppressed()) return;
         const protocol = request.protocol ?? 'http:';
         const host = request.host ?? 'localhost';
         const ctx = new HttpClientContext(
@@ -55,8 +85,9 @@ export function observeHttpClients(
           request.path,
           currentUriTemplate(),
           convention,
-          request,
         );
+        ctx.carrier = request;
+        ctx.setter = CLIENT_REQUEST_SETTER as CarrierSetter;
         request[kContext] = ctx;
         request.on('close', onHttpClose);
         observations.start(ctx);
@@ -80,15 +111,16 @@ export function observeHttpClients(
       'undici:request:create',
       (message) => {
         const request = (message as { request: UndiciRequest & WithContext }).request;
-        if (request[kContext] !== undefined) return;
+        if (request[kContext] !== undefined || observations.isSuppressed()) return;
         const ctx = new HttpClientContext(
           request.method,
           String(request.origin).replace(/\/$/, ''),
           request.path,
           currentUriTemplate(),
           convention,
-          request,
         );
+        ctx.carrier = request;
+        ctx.setter = UNDICI_SETTER as CarrierSetter;
         request[kContext] = ctx;
         observations.start(ctx);
       },

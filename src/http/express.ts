@@ -58,6 +58,9 @@ export function expressMiddleware(router: ActuatorRouter | undefined, observatio
       return;
     }
     ctx.routeResolver = expressRoute;
+    // Body parsers read the request in 'data'/'end' listeners; bound, they keep the request's trace context.
+    observations.bindEmitter(ctx, req);
+    observations.bindEmitter(ctx, res);
     observations.inScope(ctx, next);
   };
 }

@@ -34,12 +34,17 @@ interface FastifyLike {
     logLevel?: string;
     handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>;
   }): unknown;
-  addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: unknown, done: () => void) => void): unknown;
+  addHook(name: 'onRequest' | 'preHandler', hook: (request: FastifyRequestLike, reply: unknown, done: () => void) => void): unknown;
   addHook(name: 'onError', hook: (request: FastifyRequestLike, reply: unknown, error: unknown, done: () => void) => void): unknown;
 }
 
-/** A Fastify plugin, as `fastify.register()` takes it. @since 0.1.0 */
-export type FastifyPlugin = ((instance: never, options: unknown, done: (err?: Error) => void) => void) & {
+/**
+ * A Fastify plugin, as `fastify.register()` takes it. The instance is typed loosely on purpose: fastify stays an
+ * optional peer, and any Fastify 4 or 5 instance type must be accepted.
+ * @since 0.1.0
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type FastifyPlugin = ((instance: any, options: any, done: (err?: Error) => void) => void) & {
   [key: symbol]: unknown;
 };
 
@@ -66,6 +71,12 @@ export function fastifyPlugin(router: ActuatorRouter | undefined, observations: 
       // Fastify 4.10+ and 5: routeOptions.url; older 4.x: routerPath. Undefined when no route matched (404).
       const url = request.routeOptions?.url ?? request.routerPath;
       if (url !== undefined) ctx.route = toRouteTemplate(url);
+      observations.inScope(ctx, next);
+    });
+    // After body parsing the handler runs from the parser's callback; enter the scope again right before it.
+    fastify.addHook('preHandler', (request, _reply, next) => {
+      const ctx = serverContextOf(request.raw);
+      if (ctx === undefined) return next();
       observations.inScope(ctx, next);
     });
     fastify.addHook('onError', (request, _reply, error, next) => {

@@ -3,10 +3,16 @@
  * server-observer.ts); framework integrations add what only they know: the route template and the error.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ObservationContext } from '../observation/context.js';
+import { ObservationContext, type CarrierGetter } from '../observation/context.js';
 import type { ObservationConvention } from '../observation/convention.js';
 
 const kServerContext = Symbol('nodemeter.http.serverContext');
+
+/** Incoming headers: node:http lower-cases their names, as propagators ask for them. */
+const HEADERS_GETTER: CarrierGetter<Record<string, string | string[] | undefined>> = {
+  get: (headers, key) => headers[key],
+  keys: (headers) => Object.keys(headers),
+} as CarrierGetter<Record<string, string | string[] | undefined>>;
 
 /** Resolves the route template of a request after routing (Express knows it only then). */
 export type RouteResolver = (req: IncomingMessage) => string | undefined;
@@ -26,6 +32,8 @@ export class HttpServerContext extends ObservationContext {
     readonly convention: ObservationConvention<HttpServerContext>,
   ) {
     super();
+    this.carrier = request.headers;
+    this.getter = HEADERS_GETTER;
   }
 
   /** The route template: set, or resolved now, or undefined when no route matched. */

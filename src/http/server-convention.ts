@@ -69,6 +69,11 @@ export class HttpServerConvention implements ObservationConvention<HttpServerCon
     return { 'http.url': q === -1 ? url : url.slice(0, q) };
   }
 
+  /** Spans of 5xx responses and of failed handlers end in error. */
+  isError(ctx: HttpServerContext): boolean {
+    return ctx.error !== undefined || ctx.response.statusCode >= 500;
+  }
+
   contextualName(ctx: HttpServerContext): string {
     const method = (ctx.request.method ?? 'GET').toLowerCase();
     const route = ctx.resolveRoute();

@@ -9,6 +9,17 @@ import type { ObservationConvention } from './convention.js';
 /** The role of an observation in a trace (OpenTelemetry span kinds). @since 0.1.0 */
 export type ObservationKind = 'server' | 'client' | 'producer' | 'consumer' | 'internal';
 
+/** Reads propagation headers from a carrier (shape of OpenTelemetry's TextMapGetter). @since 0.1.0 */
+export interface CarrierGetter<C = unknown> {
+  get(carrier: C, key: string): string | string[] | undefined;
+  keys(carrier: C): string[];
+}
+
+/** Writes propagation headers into a carrier (shape of OpenTelemetry's TextMapSetter). @since 0.1.0 */
+export interface CarrierSetter<C = unknown> {
+  set(carrier: C, key: string, value: string): void;
+}
+
 /** @since 0.1.0 */
 export abstract class ObservationContext {
   /** The error that ended the observation, if any. */
@@ -22,6 +33,15 @@ export abstract class ObservationContext {
   traceContext: unknown = undefined;
   /** Set once stopped; a second stop is ignored. */
   stopped = false;
+  /**
+   * Where trace context travels: incoming headers for server/consumer observations (read with `getter`),
+   * outgoing headers for client/producer ones (written with `setter`).
+   */
+  carrier: unknown = undefined;
+  getter: CarrierGetter | undefined = undefined;
+  setter: CarrierSetter | undefined = undefined;
+  /** The remote service, for client/producer spans (Zipkin's remote endpoint), e.g. `kafka`. */
+  remoteServiceName: string | undefined = undefined;
 
   abstract readonly kind: ObservationKind;
   abstract readonly convention: ObservationConvention<this>;

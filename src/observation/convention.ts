@@ -24,6 +24,10 @@ export interface ObservationConvention<C extends ObservationContext = Observatio
   highCardinality(context: C): KeyValues;
   /** Span name (`http get /orders/{id}`). */
   contextualName(context: C): string;
+  /** Span tag names of the low-cardinality values when they differ from the label names (`client.name`). */
+  readonly spanKeyNames?: readonly string[];
+  /** Whether the span ends in error; default: when the observation has an error. */
+  isError?(context: C): boolean;
 }
 
 /** Micrometer's `error` tag: the error's class name, or `none`. */

@@ -7,6 +7,7 @@
  *           ── inScope(ctx, fn) ─► handlers nest     (tracing: span active while fn runs)
  *           ── error(ctx, e) / stop(ctx) ──► handlers in reverse order on stop
  */
+import type { EventEmitter } from 'node:events';
 import type { Diag } from '../core/diag.js';
 import type { ObservationContext } from './context.js';
 import type { ObservationHandler } from './handler.js';
@@ -72,6 +73,25 @@ export class ObservationRegistry {
       const h = handlers[i] as ObservationHandler;
       if (h.onStop && h.supportsContext(context)) this.#safe(h, 'onStop', () => h.onStop!(context));
     }
+  }
+
+  /** Listeners added to `emitter` from now on run in the observation's scope (bodies read after routing). */
+  bindEmitter(context: ObservationContext, emitter: EventEmitter): void {
+    const handlers = this.#handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      const h = handlers[i] as ObservationHandler;
+      if (h.bindEmitter && h.supportsContext(context)) this.#safe(h, 'bindEmitter', () => h.bindEmitter!(context, emitter));
+    }
+  }
+
+  /** True while some handler says work must not be observed (a span exporter's own calls). */
+  isSuppressed(): boolean {
+    const handlers = this.#handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      const h = handlers[i] as ObservationHandler;
+      if (h.isSuppressed !== undefined && h.isSuppressed()) return true;
+    }
+    return false;
   }
 
   /** Runs `fn` inside every handler's scope for this observation (e.g. with its span active). */
