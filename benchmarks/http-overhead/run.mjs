@@ -1,20 +1,46 @@
-// HTTP overhead: bare vs instrumented (runtime + HTTP server metrics), Express and Fastify, alternated in one run.
-// Each round starts a fresh server process and drives it with autocannon on 127.0.0.1 for a fixed time.
+// HTTP overhead: bare vs instrumented, Express and Fastify, variants alternated in one run. Each round starts a
+// fresh server process and drives it with autocannon on 127.0.0.1 for a fixed time. Traced variants export to a
+// Zipkin-compatible sink in this process (accepts POST /api/v2/spans with 202, counts spans).
 //
 //   node benchmarks/http-overhead/run.mjs [secondsPerRound=5] [rounds=3] [connections=50]
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
 import autocannon from 'autocannon';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const CONNECTIONS = Number(process.argv[4] ?? 50);
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
-const VARIANTS = ['bare', 'metrics'];
+// On a 2-core machine the load generator and the server fight for the same cores; pin them apart when possible.
+const PIN = spawnSync('taskset', ['-c', '1', 'true']).status === 0;
+if (PIN) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+const VARIANTS = (process.env.VARIANTS ?? 'bare,metrics,traces10,traces100').split(',');
+
+let sunkSpans = 0;
+const sink = createServer((req, res) => {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    try {
+      sunkSpans += JSON.parse(body).length;
+    } catch {
+      /* not a span batch */
+    }
+    res.statusCode = 202;
+    res.end();
+  });
+});
+await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+const ZIPKIN = `http://127.0.0.1:${sink.address().port}`;
 
 async function round(framework, variant) {
-  const child = spawn(process.execPath, [SERVER, framework, variant], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const args = [SERVER, framework, variant, ZIPKIN];
+  const child = PIN
+    ? spawn('taskset', ['-c', '1', process.execPath, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = [];
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (d) => lines.push(...d.split('\n').filter(Boolean)));
@@ -39,12 +65,16 @@ async function round(framework, variant) {
 }
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-console.log(`HTTP overhead, node ${process.version}, ${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections, GET /orders/:id`);
+console.log(
+  `HTTP overhead, node ${process.version}, ${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections, GET /orders/:id` +
+    (PIN ? ', load generator on CPU 0, server on CPU 1' : ''),
+);
 for (const framework of ['express', 'fastify']) {
   const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   await round(framework, 'bare'); // warm-up
   for (let r = 0; r < ROUNDS; r++) {
     const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+    // Alternate the order each round so no variant always runs on a warmer or cooler machine.
     for (const v of order) results[v].push(await round(framework, v));
   }
   const bare = mean(results.bare.map((x) => x.rps));
@@ -58,3 +88,5 @@ for (const framework of ['express', 'fastify']) {
     );
   }
 }
+console.log(`\nspans received by the sink: ${sunkSpans}`);
+sink.close();

@@ -1,13 +1,21 @@
-// One benchmark server: `node server.mjs <express|fastify> <bare|metrics>`; prints its port, then serves until
-// it gets "stop" on stdin, when it prints its RSS in bytes and exits.
+// One benchmark server: `node server.mjs <express|fastify> <variant> [zipkinUrl]`; prints its port, then serves
+// until it gets "stop" on stdin, when it prints its RSS in bytes and exits.
+//   bare       no nodemeter
+//   metrics    runtime + HTTP metrics, tracing off
+//   traces10   metrics + traces sampled at 10% (Spring's default), exported to the Zipkin-compatible sink
+//   traces100  metrics + traces sampled at 100%
 import { createRequire } from 'node:module';
 
-const [framework, variant] = process.argv.slice(2);
+const [framework, variant, zipkin] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 let nm;
 if (variant !== 'bare') {
   const { instrument } = await import('nodemeter');
-  nm = instrument({ serviceName: 'bench', diagLevel: 'error' });
+  const tracing =
+    variant === 'metrics'
+      ? { enabled: false }
+      : { samplingProbability: variant === 'traces100' ? 1 : 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } };
+  nm = instrument({ serviceName: 'bench', diagLevel: 'error', tracing });
 }
 
 let port;

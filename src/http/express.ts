@@ -58,9 +58,10 @@ export function expressMiddleware(router: ActuatorRouter | undefined, observatio
       return;
     }
     ctx.routeResolver = expressRoute;
-    // Body parsers read the request in 'data'/'end' listeners; bound, they keep the request's trace context.
-    observations.bindEmitter(ctx, req);
-    observations.bindEmitter(ctx, res);
+    // Body parsers read the request in 'data'/'end' listeners, whose callbacks would lose the trace context; bound,
+    // they keep it. Only requests with a body need it, and binding costs, so GETs skip it.
+    const h = req.headers;
+    if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) observations.bindEmitter(ctx, req);
     observations.inScope(ctx, next);
   };
 }

@@ -43,7 +43,13 @@ export class ObservationRegistry {
     const handlers = this.#handlers;
     for (let i = 0; i < handlers.length; i++) {
       const h = handlers[i] as ObservationHandler;
-      if (h.onStart && h.supportsContext(context)) this.#safe(h, 'onStart', () => h.onStart!(context));
+      if (h.onStart === undefined || !h.supportsContext(context)) continue;
+      // try/catch inline, not through a helper taking a closure: this runs for every request.
+      try {
+        h.onStart(context);
+      } catch (err) {
+        this.#failed(h, 'onStart', err);
+      }
     }
   }
 
@@ -52,7 +58,12 @@ export class ObservationRegistry {
     const handlers = this.#handlers;
     for (let i = 0; i < handlers.length; i++) {
       const h = handlers[i] as ObservationHandler;
-      if (h.onError && h.supportsContext(context)) this.#safe(h, 'onError', () => h.onError!(context));
+      if (h.onError === undefined || !h.supportsContext(context)) continue;
+      try {
+        h.onError(context);
+      } catch (err) {
+        this.#failed(h, 'onError', err);
+      }
     }
   }
 
@@ -60,7 +71,12 @@ export class ObservationRegistry {
     const handlers = this.#handlers;
     for (let i = 0; i < handlers.length; i++) {
       const h = handlers[i] as ObservationHandler;
-      if (h.onEvent && h.supportsContext(context)) this.#safe(h, 'onEvent', () => h.onEvent!(context, event));
+      if (h.onEvent === undefined || !h.supportsContext(context)) continue;
+      try {
+        h.onEvent(context, event);
+      } catch (err) {
+        this.#failed(h, 'onEvent', err);
+      }
     }
   }
 
@@ -71,7 +87,12 @@ export class ObservationRegistry {
     const handlers = this.#handlers;
     for (let i = handlers.length - 1; i >= 0; i--) {
       const h = handlers[i] as ObservationHandler;
-      if (h.onStop && h.supportsContext(context)) this.#safe(h, 'onStop', () => h.onStop!(context));
+      if (h.onStop === undefined || !h.supportsContext(context)) continue;
+      try {
+        h.onStop(context);
+      } catch (err) {
+        this.#failed(h, 'onStop', err);
+      }
     }
   }
 
@@ -94,41 +115,60 @@ export class ObservationRegistry {
     return false;
   }
 
-  /** Runs `fn` inside every handler's scope for this observation (e.g. with its span active). */
+  /**
+   * Runs `fn` inside every handler's scope for this observation (e.g. with its span active). With one scoping
+   * handler (the usual case) no wrapper is built. A handler that fails before running `fn` is reported and `fn`
+   * runs anyway; errors thrown by `fn` itself propagate unchanged.
+   */
   inScope<T>(context: ObservationContext, fn: () => T): T {
-    let run = fn;
     const handlers = this.#handlers;
-    for (let i = handlers.length - 1; i >= 0; i--) {
+    let scoping: ObservationHandler | undefined;
+    let count = 0;
+    for (let i = 0; i < handlers.length; i++) {
       const h = handlers[i] as ObservationHandler;
-      if (h.inScope && h.supportsContext(context)) {
-        const inner = run;
-        run = () => {
-          let entered = false;
-          try {
-            return h.inScope!(context, () => {
-              entered = true;
-              return inner();
-            });
-          } catch (err) {
-            // A handler that failed before running the work must not lose it; errors of the work itself rethrow.
-            if (entered) throw err;
-            this.#diag.warnOnce(`observation:${h.name}:inScope`, `observation handler ${h.name} failed in inScope: ${String(err)}`);
-            return inner();
-          }
-        };
+      if (h.inScope !== undefined && h.supportsContext(context)) {
+        scoping = h;
+        count++;
       }
     }
+    if (count === 0) return fn();
+    if (count === 1) return this.#scoped(scoping as ObservationHandler, context, fn);
+    let run = fn;
+    for (let i = handlers.length - 1; i >= 0; i--) {
+      const h = handlers[i] as ObservationHandler;
+      if (h.inScope === undefined || !h.supportsContext(context)) continue;
+      const inner = run;
+      run = () => this.#scoped(h, context, inner);
+    }
     return run();
+  }
+
+  #scoped<T>(h: ObservationHandler, context: ObservationContext, fn: () => T): T {
+    let entered = false;
+    try {
+      return h.inScope!(context, () => {
+        entered = true;
+        return fn();
+      });
+    } catch (err) {
+      if (entered) throw err;
+      this.#failed(h, 'inScope', err);
+      return fn();
+    }
   }
 
   #safe(handler: ObservationHandler, phase: string, fn: () => void): void {
     try {
       fn();
     } catch (err) {
-      this.#diag.warnOnce(
-        `observation:${handler.name}:${phase}`,
-        `NMWRN006 observation handler ${handler.name} failed in ${phase}; the observed work is unaffected: ${String(err)}`,
-      );
+      this.#failed(handler, phase, err);
     }
+  }
+
+  #failed(handler: ObservationHandler, phase: string, err: unknown): void {
+    this.#diag.warnOnce(
+      `observation:${handler.name}:${phase}`,
+      `NMWRN006 observation handler ${handler.name} failed in ${phase}; the observed work is unaffected: ${String(err)}`,
+    );
   }
 }
