@@ -28,6 +28,12 @@ export interface ObservationConvention<C extends ObservationContext = Observatio
   readonly spanKeyNames?: readonly string[];
   /** Whether the span ends in error; default: when the observation has an error. */
   isError?(context: C): boolean;
+  /** False: the meter handler records nothing for this convention (spans only, e.g. per-query spans). */
+  readonly meters?: boolean;
+  /** False: the timer has no `error` tag (Spring Kafka's timers carry `exception` and `result` instead). */
+  readonly errorTag?: boolean;
+  /** False: no `<name>.active` long task timer for this convention. */
+  readonly longTaskTimer?: boolean;
 }
 
 /** Micrometer's `error` tag: the error's class name, or `none`. */

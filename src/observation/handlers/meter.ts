@@ -37,6 +37,7 @@ interface Meters {
   activeTree: Tree<LongTaskTimerChild>;
   keys: readonly string[];
   values: string[];
+  withError: boolean;
   /** Per key index: the values seen and the limit, for limited keys. */
   limits: ({ seen: Set<string>; max: number } | undefined)[];
 }
@@ -85,15 +86,15 @@ export class MeterObservationHandler implements ObservationHandler {
     });
   }
 
-  supportsContext(): boolean {
-    return true;
+  supportsContext(context: ObservationContext): boolean {
+    return context.convention.meters !== false;
   }
 
   onStart(context: ObservationContext): void {
     const m = this.#metersOf(context.convention);
     if (!m.active) return;
     context.convention.lowCardinalityValues(context, m.values);
-    const n = m.keys.length;
+    const n = context.convention.lowCardinalityKeyNames.length;
     if (!this.#allowed(m, context.convention.name, n, false)) return;
     const child = lookup(m.activeTree, m.values, n, () => (m.active as LongTaskTimer).child(labelsOf(m.keys, m.values, n)));
     context.activeTask = child.start();
@@ -106,8 +107,8 @@ export class MeterObservationHandler implements ObservationHandler {
     const m = this.#metersOf(context.convention);
     context.convention.lowCardinalityValues(context, m.values);
     const n = m.keys.length;
-    m.values[n - 1] = errorTag(context.error);
-    if (!this.#allowed(m, context.convention.name, n - 1, true)) return;
+    if (m.withError) m.values[n - 1] = errorTag(context.error);
+    if (!this.#allowed(m, context.convention.name, m.withError ? n - 1 : n, true)) return;
     lookup(m.timerTree, m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n))).record(seconds);
   }
 
@@ -139,13 +140,15 @@ export class MeterObservationHandler implements ObservationHandler {
   #metersOf(convention: ObservationConvention): Meters {
     let m = this.#meters.get(convention);
     if (m) return m;
-    const keys = [...convention.lowCardinalityKeyNames, 'error'];
+    const withError = convention.errorTag !== false;
+    const keys = withError ? [...convention.lowCardinalityKeyNames, 'error'] : [...convention.lowCardinalityKeyNames];
     const limitsOfMeter = this.#options.limits?.[convention.name] ?? {};
     const buckets = this.#options.buckets?.[convention.name];
     m = {
       timer: this.#registry.timer(convention.name, { labelNames: keys, buckets, description: convention.description }),
+      withError,
       active:
-        this.#options.longTaskTimers === false
+        this.#options.longTaskTimers === false || convention.longTaskTimer === false
           ? undefined
           : this.#registry.longTaskTimer(`${convention.name}.active`, {
               labelNames: convention.lowCardinalityKeyNames,
