@@ -57,5 +57,8 @@ export type { ObservationConvention, KeyValues } from './observation/convention.
 export type { ObservationHandler } from './observation/handler.js';
 export { HttpServerContext } from './http/server-context.js';
 export { HttpClientContext } from './http/client-context.js';
-export type { HttpOptions, DistributionOptions } from './core/config.js';
+export type { HttpOptions, DistributionOptions, TracingOptions } from './core/config.js';
+export { KafkaInstrumentation } from './kafka/index.js';
+export type { ConsumerOptions, InstrumentKafkaOptions, KafkaLike, ProducerOptions, TracedEachBatchPayload } from './kafka/index.js';
+export type { PropagationType } from './tracing/propagation.js';
 export type { FastifyPlugin } from './http/fastify.js';

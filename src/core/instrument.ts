@@ -28,6 +28,7 @@ import { observeHttpServers } from '../http/server-observer.js';
 import { MeterObservationHandler } from '../observation/handlers/meter.js';
 import { TracingObservationHandler } from '../observation/handlers/tracing.js';
 import { setupTracing, type TracingSetup } from '../tracing/provider.js';
+import { KafkaInstrumentation } from '../kafka/index.js';
 import { ObservationRegistry } from '../observation/registry.js';
 import { fastifyPlugin, type FastifyPlugin } from '../http/fastify.js';
 import { RUNTIME_BINDERS } from '../metrics/binders/index.js';
@@ -71,6 +72,8 @@ export interface Nodemeter {
   managementAddress(): Promise<{ address: string; port: number } | undefined>;
   /** The exposition, as `/actuator/prometheus` serves it. */
   scrape(format?: ExpositionFormat): Promise<string>;
+  /** kafkajs integration: `nm.kafka.instrument(new Kafka(…))`, or `nm.kafka.producer(p)` / `consumer(c, …)`. */
+  readonly kafka: KafkaInstrumentation;
   /** The tracing setup (tracer, flush); undefined when tracing is off. */
   readonly tracing: TracingSetup | undefined;
   /** Unbinds every binder, closes the management server, flushes; never rejects. Safe to call twice. */
@@ -183,6 +186,9 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
   // As Spring: with a separate management port, the actuator is not served on the application's port.
   const appRouter = management ? undefined : actuator;
 
+  const kafka = new KafkaInstrumentation({ registry, observations, health, diag });
+  lifecycle.add('kafka', () => kafka.close());
+
   const logger = pino({ name: config.serviceName });
   let express: ExpressMiddleware | undefined;
   let expressErrors: ExpressErrorMiddleware | undefined;
@@ -199,6 +205,7 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     diag,
     observations,
     tracing,
+    kafka,
     express() {
       express ??= expressMiddleware(appRouter, observations);
       return express;

@@ -21,6 +21,8 @@ export const WarningCodes = {
   NMWRN008: 'NMWRN008',
   /** The application registered its own OpenTelemetry tracer provider; nodemeter uses it instead of its own. */
   NMWRN009: 'NMWRN009',
+  /** Kafka consumer lag could not be read from the brokers; the lag series are left out until it can. */
+  NMWRN010: 'NMWRN010',
 } as const;
 
 /** @since 0.1.0 */

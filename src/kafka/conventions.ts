@@ -1,0 +1,79 @@
+/**
+ * Spring Kafka's meters and spans for kafkajs.
+ *
+ * Meters, as Spring Kafka's default (non-observation) mode: `spring_kafka_template_seconds{name,result,exception}`
+ * per record sent and `spring_kafka_listener_seconds{name,result,exception}` per listener execution, where
+ * result is `success` or `failure` and exception the error's class name or `none`. No `error` tag, no `.active`.
+ *
+ * Spans, as Spring Kafka's observations: `<topic> send` (PRODUCER) and `<topic> receive` (CONSUMER), remote service
+ * `kafka`, tags `messaging.system=kafka`, `messaging.operation`, destination/source name and kind, consumer group,
+ * and for received records client id, partition and offset.
+ */
+import { errorTag, type KeyValues, type ObservationConvention } from '../observation/convention.js';
+import type { KafkaReceiverContext, KafkaSenderContext } from './context.js';
+
+/** @since 0.1.0 */
+export class KafkaTemplateConvention implements ObservationConvention<KafkaSenderContext> {
+  readonly name = 'spring.kafka.template';
+  readonly description = 'Kafka template sends: from send() to the broker acknowledgement';
+  readonly lowCardinalityKeyNames = ['exception', 'name', 'result'] as const;
+  readonly errorTag = false;
+  readonly longTaskTimer = false;
+
+  lowCardinalityValues(ctx: KafkaSenderContext, out: string[]): void {
+    out[0] = errorTag(ctx.error);
+    out[1] = ctx.name;
+    out[2] = ctx.error === undefined ? 'success' : 'failure';
+  }
+
+  highCardinality(ctx: KafkaSenderContext): KeyValues {
+    return {
+      'messaging.system': 'kafka',
+      'messaging.operation': 'publish',
+      'messaging.destination.kind': 'topic',
+      'messaging.destination.name': ctx.topic,
+      'messaging.kafka.client_id': ctx.clientId,
+    };
+  }
+
+  contextualName(ctx: KafkaSenderContext): string {
+    return `${ctx.topic} send`;
+  }
+}
+
+/** @since 0.1.0 */
+export class KafkaListenerConvention implements ObservationConvention<KafkaReceiverContext> {
+  readonly name = 'spring.kafka.listener';
+  readonly description = 'Kafka listener executions';
+  readonly lowCardinalityKeyNames = ['exception', 'name', 'result'] as const;
+  readonly errorTag = false;
+  readonly longTaskTimer = false;
+
+  constructor(
+    /** false: spans only (the per-message spans of batch listeners, whose timer counts batches). */
+    readonly meters = true,
+  ) {}
+
+  lowCardinalityValues(ctx: KafkaReceiverContext, out: string[]): void {
+    out[0] = errorTag(ctx.error);
+    out[1] = ctx.name;
+    out[2] = ctx.error === undefined ? 'success' : 'failure';
+  }
+
+  highCardinality(ctx: KafkaReceiverContext): KeyValues {
+    return {
+      'messaging.system': 'kafka',
+      'messaging.operation': 'receive',
+      'messaging.source.kind': 'topic',
+      'messaging.source.name': ctx.topic,
+      'messaging.kafka.consumer_group': ctx.groupId,
+      'messaging.kafka.client_id': ctx.clientId,
+      'messaging.kafka.source.partition': String(ctx.partition),
+      'messaging.kafka.message.offset': ctx.offset,
+    };
+  }
+
+  contextualName(ctx: KafkaReceiverContext): string {
+    return `${ctx.topic} receive`;
+  }
+}
