@@ -23,6 +23,8 @@ await new Promise((r) => sink.listen(0, '127.0.0.1', r));
 const nm = instrument({
   serviceName: 'kafka-bench',
   diagLevel: 'error',
+  // The span sink is an HTTP server in this process; it is not the service under test, so don't observe it.
+  http: { server: { enabled: false } },
   tracing: { zipkin: { endpoint: `http://127.0.0.1:${sink.address().port}/api/v2/spans` } },
 });
 const rawKafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { instrument } from '../../../src/index.js';
@@ -14,17 +15,34 @@ import { find } from '../../helpers/series.js';
 
 const untraced = (url: string) => context.with(suppressTracing(context.active()), () => fetch(url));
 
+/**
+ * The broken "Zipkin" runs in its own process: a server in this process would itself be observed, and its spans
+ * exported to it, which is not what a real deployment looks like.
+ */
+const BACKENDS = {
+  error500: "res.statusCode = 500; res.end('boom');",
+  silent: '/* accepts, never answers */',
+};
+
 async function withBackend(
   exportTimeoutMs: number,
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  behaviour: keyof typeof BACKENDS,
   check: (nm: ReturnType<typeof instrument>, app: string, hits: () => number, messages: string[]) => Promise<void>,
 ): Promise<void> {
-  let hits = 0;
-  const backend = createServer((req, res) => {
-    hits++;
-    handler(req, res);
-  });
-  const zipkin = await listen(backend);
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const s = require('node:http').createServer((req, res) => { req.resume(); process.stdout.write('hit\\n'); ${BACKENDS[behaviour]} });
+       s.listen(0, '127.0.0.1', () => process.stdout.write('port ' + s.address().port + '\\n'));`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  const port = await waitFor('the fake backend', () => /port (\d+)/.exec(out)?.[1], 10_000, 20);
+  const hits = () => out.split('\n').filter((l) => l === 'hit').length;
+  const zipkin = `http://127.0.0.1:${port}`;
   const nm = instrument({
     serviceName: 'export-failures',
     tracing: { samplingProbability: 1, zipkin: { endpoint: `${zipkin}/api/v2/spans` }, export: { scheduledDelayMs: 20, maxExportBatchSize: 10, exportTimeoutMs } },
@@ -34,11 +52,10 @@ async function withBackend(
   const app = createServer((_req, res) => res.end('ok'));
   const url = await listen(app);
   try {
-    await check(nm, url, () => hits, messages);
+    await check(nm, url, hits, messages);
   } finally {
     await close(app);
-    backend.closeAllConnections();
-    await close(backend);
+    child.kill();
     await nm.shutdown();
   }
 }
@@ -46,10 +63,7 @@ async function withBackend(
 test('Zipkin answering 500: requests succeed, dropped spans counted, warned once', async () => {
   await withBackend(
     60_000,
-    (_req, res) => {
-      res.statusCode = 500;
-      res.end('boom');
-    },
+    'error500',
     async (nm, app, _hits, messages) => {
       for (let i = 0; i < 50; i++) assert.equal((await untraced(app)).status, 200);
       const dropped = await waitFor('drops counted', async () => {
@@ -67,9 +81,7 @@ test('Zipkin accepting but never answering: at most two exports in flight, the r
   // every batch would leave one more request hanging on the backend.
   await withBackend(
     100,
-    () => {
-      /* never answers */
-    },
+    'silent',
     async (nm, app, hits) => {
       for (let round = 0; round < 10; round++) {
         await Promise.all(Array.from({ length: 10 }, () => untraced(app).then((r) => r.text())));
