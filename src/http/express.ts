@@ -24,6 +24,37 @@ export type ExpressErrorMiddleware = (err: unknown, req: IncomingMessage, res: S
 interface ExpressRequest extends IncomingMessage {
   baseUrl?: string;
   route?: { path?: unknown };
+  params?: Record<string, string>;
+}
+
+/**
+ * `req.baseUrl` is the path the routers matched, not their mount patterns: a router mounted at
+ * `/users/:userId/orders` gives `/users/42/orders`. Segments equal to a parameter value become `{name}` again.
+ * Express only shows a parent router's parameters with `mergeParams: true`; without it the matched path stays
+ * (bounded by maxUriTags, as any other cardinality leak).
+ */
+function baseTemplate(base: string, params: Record<string, string> | undefined): string {
+  if (base === '' || params === undefined) return base;
+  const names = Object.keys(params);
+  if (names.length === 0) return base;
+  const segments = base.split('/');
+  let changed = false;
+  for (let i = 1; i < segments.length; i++) {
+    let segment = segments[i] as string;
+    try {
+      segment = decodeURIComponent(segment);
+    } catch {
+      // Not percent-encoded text: compare as is.
+    }
+    for (const name of names) {
+      if (params[name] === segment && segment !== '') {
+        segments[i] = `{${name}}`;
+        changed = true;
+        break;
+      }
+    }
+  }
+  return changed ? segments.join('/') : base;
 }
 
 // baseUrl → route path → template: two Map lookups per request, no string built once a route has been seen.
@@ -33,7 +64,7 @@ function expressRoute(req: IncomingMessage): string | undefined {
   const r = req as ExpressRequest;
   const path = r.route?.path;
   if (path === undefined) return undefined;
-  const base = r.baseUrl ?? '';
+  const base = baseTemplate(r.baseUrl ?? '', r.params);
   let byPath = templates.get(base);
   if (byPath === undefined) {
     byPath = new Map();

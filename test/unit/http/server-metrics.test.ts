@@ -42,6 +42,9 @@ async function expressApp(pkg: string, nm: Nodemeter): Promise<App> {
   api.get('/items/:itemId', (req: any, res: any) => res.json({ item: req.params.itemId }));
   api.get('/', (_req: any, res: any) => res.send('api root'));
   app.use('/api', api);
+  const userOrders = express.Router({ mergeParams: true });
+  userOrders.get('/:orderId', (req: any, res: any) => res.json(req.params));
+  app.use('/users/:userId/orders', userOrders);
   app.use(nm.expressErrorHandler());
   app.use((err: Error, _req: any, res: any, _next: any) => res.status(500).send(err.message));
   const server: Server = app.listen(0, '127.0.0.1');
@@ -77,6 +80,12 @@ async function fastifyApp(pkg: string, nm: Nodemeter): Promise<App> {
       api.get('/items/:itemId', async (req: any) => ({ item: req.params.itemId }));
     },
     { prefix: '/api' },
+  );
+  await app.register(
+    async (users: any) => {
+      users.get('/:orderId', async (req: any) => req.params);
+    },
+    { prefix: '/users/:userId/orders' },
   );
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, stop: () => app.close() };
@@ -118,6 +127,7 @@ for (const [framework, start] of FRAMEWORKS) {
       for (let i = 0; i < 3; i++) assert.equal((await fetch(`${app.url}/orders/${i}?secret=x`)).status, 200);
       assert.equal((await fetch(`${app.url}/`)).status, 200);
       assert.equal((await fetch(`${app.url}/api/items/7`)).status, 200);
+      assert.equal((await fetch(`${app.url}/users/42/orders/9`)).status, 200);
       assert.equal((await fetch(`${app.url}/nope/${Math.random()}`)).status, 404);
       assert.equal((await fetch(`${app.url}/fail`)).status, 500);
       assert.equal((await fetch(`${app.url}/fail-async`)).status, 500);
@@ -131,6 +141,7 @@ for (const [framework, start] of FRAMEWORKS) {
       assert.deepEqual(Object.keys(orders.labels).sort(), ['application', 'error', 'exception', 'method', 'outcome', 'status', 'uri']);
       await waitForSeries(scrape, NAME, tags('GET', 'root', '200', 'SUCCESS'));
       await waitForSeries(scrape, NAME, tags('GET', '/api/items/{itemId}', '200', 'SUCCESS'));
+      await waitForSeries(scrape, NAME, tags('GET', '/users/{userId}/orders/{orderId}', '200', 'SUCCESS'));
       await waitForSeries(scrape, NAME, tags('GET', 'NOT_FOUND', '404', 'CLIENT_ERROR'));
       await waitForSeries(scrape, NAME, tags('GET', '/fail', '500', 'SERVER_ERROR', 'OrderFailure'));
       await waitForSeries(scrape, NAME, tags('GET', '/fail-async', '500', 'SERVER_ERROR', 'PaymentDeclined'));
