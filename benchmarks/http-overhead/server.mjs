@@ -4,6 +4,7 @@
 //   metrics    runtime + HTTP metrics, tracing off
 //   traces10   metrics + traces sampled at 10% (Spring's default), exported to the Zipkin-compatible sink
 //   traces100  metrics + traces sampled at 100%
+//   binders    runtime binders only; http: HTTP server metrics only (to tell the two costs apart)
 import { createRequire } from 'node:module';
 
 const [framework, variant, zipkin] = process.argv.slice(2);
@@ -11,11 +12,14 @@ const require = createRequire(import.meta.url);
 let nm;
 if (variant !== 'bare') {
   const { instrument } = await import('nodemeter');
-  const tracing =
-    variant === 'metrics'
-      ? { enabled: false }
-      : { samplingProbability: variant === 'traces100' ? 1 : 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } };
-  nm = instrument({ serviceName: 'bench', diagLevel: 'error', tracing });
+  const tracing = variant.startsWith('traces')
+    ? { samplingProbability: variant === 'traces100' ? 1 : 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } }
+    : { enabled: false };
+  // Diagnostic variants: `binders` (runtime metrics only, no HTTP observation), `http` (HTTP metrics only).
+  const options = { serviceName: 'bench', diagLevel: 'error', tracing };
+  if (variant === 'binders') options.http = { server: { enabled: false }, client: { enabled: false } };
+  if (variant === 'http') options.metrics = { binders: Object.fromEntries((await import('nodemeter')).BINDER_NAMES.map((b) => [b, false])) };
+  nm = instrument(options);
 }
 
 let port;

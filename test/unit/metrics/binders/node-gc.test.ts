@@ -1,25 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { nodeGcBinder, nodeGcMetricNames } from '../../../../src/metrics/binders/node-gc.js';
-import type { MeterRegistry } from '../../../../src/metrics/registry.js';
+import { forceGc, scrapeUntil } from '../../../helpers/gc.js';
 import { newRegistry, seriesOf } from '../../../helpers/registry.js';
 
-v8.setFlagsFromString('--expose-gc');
-const forceGc = vm.runInNewContext('gc') as () => void;
-
-/** Scrapes until `ready(text)` holds: perf_hooks hands GC entries over asynchronously, later on a loaded machine. */
-async function scrapeUntil(registry: MeterRegistry, ready: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 5_000;
-  let text = await registry.scrape();
-  while (!ready(text) && Date.now() < deadline) {
-    await sleep(10);
-    text = await registry.scrape();
-  }
-  return text;
-}
 
 let sink: unknown;
 
