@@ -12,6 +12,22 @@
 import { errorTag, type KeyValues, type ObservationConvention } from '../observation/convention.js';
 import type { KafkaReceiverContext, KafkaSenderContext } from './context.js';
 
+/** `<topic> <verb>` span names, built once per topic (topics are few; the cache is capped anyway). */
+function spanNames(verb: string): (topic: string) => string {
+  const names = new Map<string, string>();
+  return (topic) => {
+    let name = names.get(topic);
+    if (name === undefined) {
+      name = `${topic} ${verb}`;
+      if (names.size < 10_000) names.set(topic, name);
+    }
+    return name;
+  };
+}
+
+const sendName = spanNames('send');
+const receiveName = spanNames('receive');
+
 /** @since 0.1.0 */
 export class KafkaTemplateConvention implements ObservationConvention<KafkaSenderContext> {
   readonly name = 'spring.kafka.template';
@@ -37,7 +53,7 @@ export class KafkaTemplateConvention implements ObservationConvention<KafkaSende
   }
 
   contextualName(ctx: KafkaSenderContext): string {
-    return `${ctx.topic} send`;
+    return sendName(ctx.topic);
   }
 }
 
@@ -74,6 +90,6 @@ export class KafkaListenerConvention implements ObservationConvention<KafkaRecei
   }
 
   contextualName(ctx: KafkaReceiverContext): string {
-    return `${ctx.topic} receive`;
+    return receiveName(ctx.topic);
   }
 }
