@@ -11,6 +11,8 @@ export type HealthStatus = 'UP' | 'DOWN' | 'OUT_OF_SERVICE' | 'UNKNOWN';
 export interface Health {
   status: HealthStatus;
   details?: Record<string, unknown>;
+  /** Sub-components of a composite (several DB pools under `db`). */
+  components?: Record<string, Health>;
 }
 
 /** A check of one component. @since 0.1.0 */

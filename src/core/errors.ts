@@ -13,6 +13,8 @@ export const ErrorCodes = {
   NM_ERR_CONFIG_UNKNOWN_OPTION: 'NM_ERR_CONFIG_UNKNOWN_OPTION',
   /** A meter name or label name that Prometheus cannot represent. */
   NM_ERR_METRIC_NAME_INVALID: 'NM_ERR_METRIC_NAME_INVALID',
+  /** `nm.db.bind()` was given something that is not a pool nodemeter can bind (pg, mysql2, knex, generic-pool). */
+  NM_ERR_DB_UNSUPPORTED_POOL: 'NM_ERR_DB_UNSUPPORTED_POOL',
 } as const;
 
 /** @since 0.1.0 */

@@ -15,6 +15,7 @@ export const NOOP_COUNTER: Counter = { inc() {}, child: () => noopChild };
 export const NOOP_GAUGE: Gauge = { set() {}, child: () => noopChild, remove() {}, reset() {} };
 export const NOOP_TIMER: Timer = {
   record() {},
+  remove() {},
   child: () => noopChild,
   time: (_labels, fn) => fn(),
 };

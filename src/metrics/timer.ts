@@ -25,6 +25,8 @@ export interface Timer {
   child(labels: Labels): TimerChild;
   /** Times `fn` (sync or async) and records its duration, whether it returns or throws. */
   time<T>(labels: Labels, fn: () => T): T;
+  /** Forgets the series of these label values (e.g. a pool that was unbound). */
+  remove(labels: Labels): void;
 }
 
 /** @since 0.1.0 */
@@ -141,6 +143,16 @@ export class TimerImpl implements Timer {
     }
     done();
     return result;
+  }
+
+  remove(labels: Labels): void {
+    if (this.#labelNames.length === 0) {
+      this.#noLabels = undefined;
+      return;
+    }
+    let key = '';
+    for (const name of this.#labelNames) key += `${labels[name] ?? ''}\u0000`;
+    this.#children.delete(key);
   }
 
   #child(labels: Labels | undefined): Child {
