@@ -61,4 +61,7 @@ export type { HttpOptions, DistributionOptions, TracingOptions } from './core/co
 export { KafkaInstrumentation } from './kafka/index.js';
 export type { ConsumerOptions, InstrumentKafkaOptions, KafkaLike, ProducerOptions, TracedEachBatchPayload } from './kafka/index.js';
 export type { PropagationType } from './tracing/propagation.js';
+export type { DbBindOptions, DbHealthOptions, PoolKind } from './db/index.js';
+export { sanitizeSql } from './db/index.js';
+export type { LoggingOptions, LokiOptions, LogLevelName, CorrelationKeys } from './logging/options.js';
 export type { FastifyPlugin } from './http/fastify.js';

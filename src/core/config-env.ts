@@ -7,6 +7,7 @@ import { ENDPOINT_IDS, validateTags, type EndpointId, type EnvConfig } from './c
 import type { DiagLevel } from './diag.js';
 import { BINDER_NAMES, type BinderName } from '../metrics/binders/names.js';
 import type { PropagationType } from '../tracing/propagation.js';
+import { readLoggingEnv } from '../logging/options.js';
 
 const PROPAGATION_NAMES: Record<string, PropagationType> = {
   w3c: 'w3c',
@@ -199,6 +200,10 @@ export function readEnv(env: Env = process.env): { config: EnvConfig; problems: 
     else bad(v[0], v[1], 'a positive integer');
   }
   if (Object.keys(queue).length > 0) config.exportQueue = queue;
+
+  const logging = readLoggingEnv(env);
+  if (Object.keys(logging.config).length > 0) config.logging = logging.config;
+  problems.push(...logging.problems);
 
   return { config, problems };
 }

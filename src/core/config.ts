@@ -7,6 +7,12 @@ import { NodemeterError } from './errors.js';
 import type { DiagLevel } from './diag.js';
 import { BINDER_NAMES, type BinderName } from '../metrics/binders/names.js';
 import { PROPAGATION_TYPES, type PropagationType } from '../tracing/propagation.js';
+import {
+  resolveLoggingOptions,
+  type LoggingEnv,
+  type LoggingOptions,
+  type ResolvedLoggingConfig,
+} from '../logging/options.js';
 
 /** Options of {@link instrument}. Every field is optional. @since 0.1.0 */
 export interface NodemeterOptions {
@@ -22,6 +28,8 @@ export interface NodemeterOptions {
   http?: HttpOptions;
   /** OpenTelemetry traces exported to Zipkin, with W3C/B3 propagation. */
   tracing?: TracingOptions;
+  /** Application logs: trace ids in every line, console format, shipping to a Loki push receiver. @experimental */
+  logging?: LoggingOptions;
   /** Level of nodemeter's own diagnostics on stderr. Default `warn`. */
   diagLevel?: DiagLevel;
 }
@@ -150,6 +158,7 @@ export interface ResolvedConfig {
     propagation: { produce: readonly PropagationType[]; consume: readonly PropagationType[] };
     export: { maxQueueSize: number; maxExportBatchSize: number; scheduledDelayMs: number; exportTimeoutMs: number };
   };
+  logging: ResolvedLoggingConfig;
   actuator: { basePath: string; exposure: readonly EndpointId[] };
   management: { port: number | undefined; host: string };
   diagLevel: DiagLevel;
@@ -330,6 +339,7 @@ export interface EnvConfig {
   propagationProduce?: PropagationType[];
   propagationConsume?: PropagationType[];
   exportQueue?: { maxQueueSize?: number; maxExportBatchSize?: number; scheduledDelayMs?: number; exportTimeoutMs?: number };
+  logging?: LoggingEnv;
 }
 
 /**
@@ -342,7 +352,7 @@ export function resolveConfig(
   fallbackServiceName: () => string,
 ): ResolvedConfig {
   const opts = optObject('options', options ?? {}) ?? {};
-  checkKeys('', opts, ['serviceName', 'commonTags', 'metrics', 'actuator', 'management', 'http', 'tracing', 'diagLevel']);
+  checkKeys('', opts, ['serviceName', 'commonTags', 'metrics', 'actuator', 'management', 'http', 'tracing', 'logging', 'diagLevel']);
 
   const serviceName = optString('serviceName', opts.serviceName) ?? env.serviceName ?? fallbackServiceName();
   const commonTags = { ...env.commonTags, ...validateTags('commonTags', opts.commonTags) };
@@ -424,6 +434,7 @@ export function resolveConfig(
       client: (({ enabled, maxUriTags }) => ({ enabled, maxUriTags }))(httpSide('client')),
     },
     tracing,
+    logging: resolveLoggingOptions(opts.logging, env.logging),
     actuator: {
       basePath: basePath.length > 1 ? basePath.replace(/\/+$/, '') : basePath,
       exposure: exposure ?? env.exposure ?? ['health', 'prometheus'],

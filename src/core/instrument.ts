@@ -11,7 +11,8 @@
  * second copy of the package. Nothing is registered twice.
  */
 import { basename } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { BaseLogger, Logger } from 'pino';
+import { setupLogging } from '../logging/index.js';
 import { HealthRegistry } from '../actuator/health.js';
 import { ManagementServer } from '../actuator/management-server.js';
 import { ActuatorRouter } from '../actuator/router.js';
@@ -29,6 +30,8 @@ import { MeterObservationHandler } from '../observation/handlers/meter.js';
 import { TracingObservationHandler } from '../observation/handlers/tracing.js';
 import { setupTracing, type TracingSetup } from '../tracing/provider.js';
 import { KafkaInstrumentation } from '../kafka/index.js';
+import { bindPool, type DbBindOptions } from '../db/index.js';
+import type { Unbind } from '../metrics/binder.js';
 import { ObservationRegistry } from '../observation/registry.js';
 import { fastifyPlugin, type FastifyPlugin } from '../http/fastify.js';
 import { RUNTIME_BINDERS } from '../metrics/binders/index.js';
@@ -54,10 +57,13 @@ export interface Nodemeter {
   /** The actuator endpoints, for node:http servers: `if (nm.actuator.serve(req, res)) return;`. */
   readonly actuator: ActuatorRouter;
   /**
-   * A pino logger named after the service. Later versions add trace correlation and shipping to Loki.
+   * The application's pino logger: `traceId`/`spanId` in every line inside a span, `logback_events_total`, console
+   * output and, when configured, shipping to a Loki push receiver. `child()` keeps all of it.
    * @experimental
    */
   readonly logger: Logger;
+  /** Returns a child of an application's own pino logger with trace ids, counting and shipping. @experimental */
+  instrumentLogger<L extends BaseLogger>(logger: L): L;
   /** nodemeter's own diagnostics. */
   readonly diag: Diag;
   /** The observation registry: adapters start observations here, handlers (meters, tracing) react. */
@@ -72,6 +78,8 @@ export interface Nodemeter {
   managementAddress(): Promise<{ address: string; port: number } | undefined>;
   /** The exposition, as `/actuator/prometheus` serves it. */
   scrape(format?: ExpositionFormat): Promise<string>;
+  /** Database pools: `nm.db.bind(pool, { name })` → hikaricp_* series, `db` health, query spans. */
+  readonly db: { bind(pool: unknown, options?: DbBindOptions): Unbind };
   /** kafkajs integration: `nm.kafka.instrument(new Kafka(…))`, or `nm.kafka.producer(p)` / `consumer(c, …)`. */
   readonly kafka: KafkaInstrumentation;
   /** The tracing setup (tracer, flush); undefined when tracing is off. */
@@ -123,6 +131,13 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     config.metrics.distribution,
   );
   const observations = new ObservationRegistry(diag);
+  // Logging first, so it is shut down last (closers run in reverse) and ships what the others log while closing.
+  const logging = setupLogging(config.logging, {
+    serviceName: config.serviceName,
+    registry: config.metrics.enabled ? registry : new MeterRegistry({}, diag),
+    diag,
+  });
+  lifecycle.add('logging', () => logging.shutdown());
   const health = new HealthRegistry();
   const actuator = new ActuatorRouter(config.actuator.basePath, config.actuator.exposure, registry, health, diag);
 
@@ -187,9 +202,17 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
   const appRouter = management ? undefined : actuator;
 
   const kafka = new KafkaInstrumentation({ registry, observations, health, diag });
+  const dbDeps = { registry, health, observations, diag };
+  const db = {
+    bind(pool: unknown, options?: DbBindOptions): Unbind {
+      if (lifecycle.isShutDown) return () => {};
+      const unbind = bindPool(dbDeps, pool, options);
+      lifecycle.add('db pool', unbind);
+      return unbind;
+    },
+  };
   lifecycle.add('kafka', () => kafka.close());
 
-  const logger = pino({ name: config.serviceName });
   let express: ExpressMiddleware | undefined;
   let expressErrors: ExpressErrorMiddleware | undefined;
   let fastify: FastifyPlugin | undefined;
@@ -201,11 +224,13 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     registry,
     health,
     actuator,
-    logger,
+    logger: logging.logger,
+    instrumentLogger: (l) => logging.instrumentLogger(l),
     diag,
     observations,
     tracing,
     kafka,
+    db,
     express() {
       express ??= expressMiddleware(appRouter, observations);
       return express;

@@ -23,6 +23,12 @@ export const WarningCodes = {
   NMWRN009: 'NMWRN009',
   /** Kafka consumer lag could not be read from the brokers; the lag series are left out until it can. */
   NMWRN010: 'NMWRN010',
+  /** A DB pool name is already bound (the new pool gets a suffix), or the pool is bound to another instance. */
+  NMWRN011: 'NMWRN011',
+  /** Log lines could not be shipped to Loki (receiver down, slow, refusing, or the worker failed); held up to the bound, retried, drops counted. */
+  NMWRN020: 'NMWRN020',
+  /** instrumentLogger() could not fully instrument a logger (not pino 7+, or non-numeric timestamps: not shipped). */
+  NMWRN021: 'NMWRN021',
 } as const;
 
 /** @since 0.1.0 */

@@ -1,0 +1,115 @@
+/**
+ * The console in Spring Sleuth's style, without dependencies:
+ *
+ *   2024-05-01T12:00:00.123Z  INFO [order-service,4bf92f3577b34da6a3ce929d0e0e4736,00f067aa0ba902b7] 4242 --- : order placed {"orderId":42}
+ *
+ * The `[app,traceId,spanId]` prefix is what Grafana's usual Loki derived field `\[.+,(.+?),` reads the trace id from
+ * (when a log collector ships the console output); without a span it is `[app,,]`, which the regex does not match.
+ *
+ * pino hands this destination the line's parts (its `metadata`: level, time, message, merged object) besides the
+ * JSON line, so nothing is parsed back.
+ */
+import { pino, type DestinationStream } from 'pino';
+import type { CorrelationKeys } from './options.js';
+import { correlationFields } from './logger.js';
+
+const LABELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: ' INFO', 40: ' WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** The parts of a line pino passes to a destination that asks for them. @since 0.1.0 */
+export interface LineParts {
+  level: number;
+  /** What pino's timestamp function wrote after `"time":` (epoch milliseconds by default). */
+  time: string;
+  msg: string | undefined;
+  obj: Record<string, unknown>;
+  /** Name of a custom level, when the number is not a standard one. */
+  levelName?: string;
+}
+
+function formatTime(time: string): string {
+  const ms = Number(time);
+  if (time !== '' && Number.isFinite(ms)) return new Date(ms).toISOString();
+  return new Date().toISOString();
+}
+
+/** One console line, newline included. @since 0.1.0 */
+export function formatSleuthLine(parts: LineParts, app: string, keys: CorrelationKeys): string {
+  const fields = correlationFields(keys);
+  const obj = parts.obj;
+  const traceId = typeof obj[fields.traceId] === 'string' ? (obj[fields.traceId] as string) : '';
+  const spanId = typeof obj[fields.spanId] === 'string' ? (obj[fields.spanId] as string) : '';
+  const label = LABELS[parts.level] ?? (parts.levelName ?? String(parts.level)).toUpperCase().padStart(5);
+  let line = `${formatTime(parts.time)} ${label} [${app},${traceId},${spanId}] ${process.pid} --- : ${parts.msg ?? ''}`;
+
+  let rest: Record<string, unknown> | undefined;
+  let error: unknown;
+  for (const key of Object.keys(obj)) {
+    if (key === fields.traceId || key === fields.spanId || key === 'trace_flags' || key === 'msg') continue;
+    if (key === 'err' || key === 'error') {
+      error = obj[key];
+      continue;
+    }
+    (rest ??= {})[key] = obj[key];
+  }
+  if (rest !== undefined) {
+    try {
+      line += ` ${JSON.stringify(rest)}`;
+    } catch {
+      // circular or BigInt: the JSON line has pino's safe rendering; the console shows the message only
+    }
+  }
+  if (error instanceof Error) line += `\n${error.stack ?? `${error.name}: ${error.message}`}`;
+  else if (error !== undefined && typeof error === 'object' && error !== null && 'stack' in error) {
+    line += `\n${String((error as { stack: unknown }).stack)}`;
+  }
+  return `${line}\n`;
+}
+
+interface LoggerLike {
+  levels?: { labels?: Record<number, string> };
+}
+
+/** A destination that writes Sleuth-style text lines to `out` (stdout by default). @since 0.1.0 */
+export class PrettyDestination {
+  readonly [pino.symbols.needsMetadataGsym] = true as const;
+  lastLevel = 0;
+  lastTime = '';
+  lastMsg: string | undefined = undefined;
+  lastObj: Record<string, unknown> = {};
+  lastLogger: LoggerLike | undefined;
+  readonly #out: DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
+  readonly #app: string;
+  readonly #keys: CorrelationKeys;
+
+  constructor(app: string, keys: CorrelationKeys, out: DestinationStream = pino.destination(1)) {
+    this.#app = app;
+    this.#keys = keys;
+    this.#out = out;
+  }
+
+  write(_json: string): void {
+    const level = this.lastLevel;
+    this.#out.write(
+      formatSleuthLine(
+        {
+          level,
+          time: this.lastTime,
+          msg: this.lastMsg,
+          obj: this.lastObj,
+          levelName: LABELS[level] === undefined ? this.lastLogger?.levels?.labels?.[level] : undefined,
+        },
+        this.#app,
+        this.#keys,
+      ),
+    );
+  }
+
+  flush(cb?: (err?: Error) => void): void {
+    if (typeof this.#out.flush === 'function') this.#out.flush(cb);
+    else cb?.();
+  }
+
+  flushSync(): void {
+    this.#out.flushSync?.();
+  }
+}
