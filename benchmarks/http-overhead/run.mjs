@@ -16,10 +16,19 @@ const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 // On a 2-core machine the load generator and the server fight for the same cores; pin them apart when possible.
 const PIN = spawnSync('taskset', ['-c', '1', 'true']).status === 0;
 if (PIN) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-const VARIANTS = (process.env.VARIANTS ?? 'bare,metrics,traces10,traces100').split(',');
+const VARIANTS = (process.env.VARIANTS ?? 'bare,metrics,traces10,traces100,logs10').split(',');
 
 let sunkSpans = 0;
 const sink = createServer((req, res) => {
+  if (req.url.startsWith('/loki/')) {
+    // Log batches: drain only; parsing them here would slow the load generator.
+    req.resume();
+    req.on('end', () => {
+      res.statusCode = 204;
+      res.end();
+    });
+    return;
+  }
   let body = '';
   req.setEncoding('utf8');
   req.on('data', (d) => (body += d));

@@ -4,6 +4,7 @@
 //   metrics    runtime + HTTP metrics, tracing off
 //   traces10   metrics + traces sampled at 10% (Spring's default), exported to the Zipkin-compatible sink
 //   traces100  metrics + traces sampled at 100%
+//   logs10     traces10 + one log line per request, shipped to the sink's Loki push endpoint
 //   binders    runtime binders only; http: HTTP server metrics only (to tell the two costs apart)
 import { createRequire } from 'node:module';
 
@@ -12,22 +13,27 @@ const require = createRequire(import.meta.url);
 let nm;
 if (variant !== 'bare') {
   const { instrument } = await import('nodemeter');
-  const tracing = variant.startsWith('traces')
+  const tracing = variant.startsWith('traces') || variant === 'logs10'
     ? { samplingProbability: variant === 'traces100' ? 1 : 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } }
     : { enabled: false };
   // Diagnostic variants: `binders` (runtime metrics only, no HTTP observation), `http` (HTTP metrics only).
   const options = { serviceName: 'bench', diagLevel: 'error', tracing };
+  if (variant === 'logs10') options.logging = { console: false, flushOnSignals: false, loki: { url: `${zipkin}/loki/api/v1/push` } };
   if (variant === 'binders') options.http = { server: { enabled: false }, client: { enabled: false } };
   if (variant === 'http') options.metrics = { binders: Object.fromEntries((await import('nodemeter')).BINDER_NAMES.map((b) => [b, false])) };
   nm = instrument(options);
 }
 
+const log = variant === 'logs10';
 let port;
 if (framework === 'express') {
   const express = require('express');
   const app = express();
   if (nm) app.use(nm.express());
-  app.get('/orders/:id', (req, res) => res.json({ id: req.params.id, status: 'PAID' }));
+  app.get('/orders/:id', (req, res) => {
+    if (log) nm.logger.info({ orderId: req.params.id }, 'order read');
+    res.json({ id: req.params.id, status: 'PAID' });
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   port = server.address().port;
@@ -35,7 +41,10 @@ if (framework === 'express') {
   const Fastify = require('fastify');
   const app = Fastify();
   if (nm) await app.register(nm.fastify);
-  app.get('/orders/:id', async (req) => ({ id: req.params.id, status: 'PAID' }));
+  app.get('/orders/:id', async (req) => {
+    if (log) nm.logger.info({ orderId: req.params.id }, 'order read');
+    return { id: req.params.id, status: 'PAID' };
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = app.server.address().port;
 }

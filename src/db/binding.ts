@@ -61,6 +61,29 @@ export class Closers {
 }
 
 /** Elapsed seconds since a performance.now() reading. */
+/**
+ * Runs a driver adapter's `bind` with a fresh set of closers; if binding fails half-way, what was already wrapped
+ * is restored before the error propagates. The returned Unbind runs the closers once.
+ */
+export function bindWithRollback(
+  deps: DbDeps,
+  options: ResolvedPoolOptions,
+  bind: (closers: Closers, isUnbound: () => boolean) => void,
+): () => void {
+  const closers = new Closers(deps.diag, `pool ${options.name}`);
+  let unbound = false;
+  closers.add(() => {
+    unbound = true;
+  });
+  try {
+    bind(closers, () => unbound);
+  } catch (err) {
+    closers.run();
+    throw err;
+  }
+  return () => closers.run();
+}
+
 export function secondsSince(start: number, now: number = performance.now()): number {
   return (now - start) / 1000;
 }

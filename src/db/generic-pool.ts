@@ -16,7 +16,7 @@
  * the health check reports when it cannot get a resource in time.
  */
 import type { Unbind } from '../metrics/binder.js';
-import { Closers, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions } from './binding.js';
+import { Closers, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions, bindWithRollback } from './binding.js';
 import { PoolHealthIndicator, registerPoolHealth, validateConnection, type ValidationDetails } from './health.js';
 import { mysqlProductName } from './mysql2.js';
 import { HikariPoolBinder, type PoolStats } from './pool-binder.js';
@@ -97,18 +97,7 @@ function productOf(resource: unknown): string | undefined {
 
 /** Binds a generic-pool Pool; see the file comment. @since 0.1.0 */
 export function bindGenericPool(deps: DbDeps, pool: GenericPoolLike, options: ResolvedPoolOptions): Unbind {
-  const closers = new Closers(deps.diag, `pool ${options.name}`);
-  let unbound = false;
-  closers.add(() => {
-    unbound = true;
-  });
-  try {
-    bind(deps, pool, options, closers, () => unbound);
-  } catch (err) {
-    closers.run();
-    throw err;
-  }
-  return () => closers.run();
+  return bindWithRollback(deps, options, (closers, isUnbound) => bind(deps, pool, options, closers, isUnbound));
 }
 
 function bind(deps: DbDeps, pool: GenericPoolLike, options: ResolvedPoolOptions, closers: Closers, isUnbound: () => boolean): void {

@@ -20,7 +20,7 @@
  * neither 'release' nor 'acquire'.
  */
 import type { Unbind } from '../metrics/binder.js';
-import { Closers, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions } from './binding.js';
+import { Closers, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions, bindWithRollback } from './binding.js';
 import type { DbQueryContext, DbTarget } from './context.js';
 import { PoolHealthIndicator, registerPoolHealth, validateConnection } from './health.js';
 import { HikariPoolBinder, type PoolStats } from './pool-binder.js';
@@ -139,18 +139,7 @@ function track<F extends object>(fn: F): F {
 
 /** Binds a mysql2 pool (callback or promise); see the file comment. @since 0.1.0 */
 export function bindMysql2(deps: DbDeps, pool: Mysql2PoolLike, options: ResolvedPoolOptions): Unbind {
-  const closers = new Closers(deps.diag, `pool ${options.name}`);
-  let unbound = false;
-  closers.add(() => {
-    unbound = true;
-  });
-  try {
-    bind(deps, pool, options, closers, () => unbound);
-  } catch (err) {
-    closers.run();
-    throw err;
-  }
-  return () => closers.run();
+  return bindWithRollback(deps, options, (closers, isUnbound) => bind(deps, pool, options, closers, isUnbound));
 }
 
 function bind(deps: DbDeps, pool: Mysql2PoolLike, options: ResolvedPoolOptions, closers: Closers, isUnbound: () => boolean): void {

@@ -17,7 +17,7 @@
  * on unbind (or, if something wrapped it again since, turned into a pass-through).
  */
 import type { Unbind } from '../metrics/binder.js';
-import { Closers, databaseOfUrl, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions } from './binding.js';
+import { Closers, databaseOfUrl, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions, bindWithRollback } from './binding.js';
 import type { DbQueryContext, DbTarget } from './context.js';
 import { PoolHealthIndicator, registerPoolHealth, validateConnection } from './health.js';
 import { HikariPoolBinder, type PoolStats } from './pool-binder.js';
@@ -119,18 +119,7 @@ function statementOf(arg: unknown): string | undefined {
 
 /** Binds a pg.Pool; see the file comment. @since 0.1.0 */
 export function bindPg(deps: DbDeps, pool: PgPoolLike, options: ResolvedPoolOptions): Unbind {
-  const closers = new Closers(deps.diag, `pool ${options.name}`);
-  let unbound = false;
-  closers.add(() => {
-    unbound = true;
-  });
-  try {
-    bind(deps, pool, options, closers, () => unbound);
-  } catch (err) {
-    closers.run();
-    throw err;
-  }
-  return () => closers.run();
+  return bindWithRollback(deps, options, (closers, isUnbound) => bind(deps, pool, options, closers, isUnbound));
 }
 
 function bind(deps: DbDeps, pool: PgPoolLike, options: ResolvedPoolOptions, closers: Closers, isUnbound: () => boolean): void {
