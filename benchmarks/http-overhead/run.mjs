@@ -3,6 +3,7 @@
 // Zipkin-compatible sink in this process (accepts POST /api/v2/spans with 202, counts spans).
 //
 //   node benchmarks/http-overhead/run.mjs [secondsPerRound=5] [rounds=3] [connections=50]
+//   VARIANTS=bare,metrics,traces10,traces100,logs10 (default) or e.g. bare,binders,http; FRAMEWORKS=express,fastify
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +79,8 @@ console.log(
   `HTTP overhead, node ${process.version}, ${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections, GET /orders/:id` +
     (PIN ? ', load generator on CPU 0, server on CPU 1' : ''),
 );
-for (const framework of ['express', 'fastify']) {
+const FRAMEWORKS = (process.env.FRAMEWORKS ?? 'express,fastify').split(',');
+for (const framework of FRAMEWORKS) {
   const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   await round(framework, 'bare'); // warm-up
   for (let r = 0; r < ROUNDS; r++) {
