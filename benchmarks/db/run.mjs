@@ -16,10 +16,10 @@
 //
 //   node --import tsx benchmarks/db/run.mjs [queries=10000] [rounds=6] [poolSize=10]
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import pg from 'pg';
 import { bindPool } from '../../src/db/index.ts';
+import { startSink } from '../utils/sink.mjs';
 import { instrument } from '../../src/index.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
@@ -28,20 +28,13 @@ const SIZE = Number(process.argv[4] ?? 10);
 const url = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PINNED = spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' }).status === 0;
 
-const sink = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.statusCode = 202;
-    res.end();
-  });
-});
-await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+const sink = await startSink();
 const nm = instrument({
   serviceName: 'db-bench',
   diagLevel: 'error',
   // The span sink is an HTTP server in this process; it is not the service under test.
   http: { server: { enabled: false }, client: { enabled: false } },
-  tracing: { samplingProbability: 1, zipkin: { endpoint: `http://127.0.0.1:${sink.address().port}/api/v2/spans` } },
+  tracing: { samplingProbability: 1, zipkin: { endpoint: `${sink.url}/api/v2/spans` } },
 });
 const tracer = nm.tracing.tracer;
 

@@ -3,8 +3,8 @@
 // Needs a broker: KAFKA_BROKERS (default 127.0.0.1:9092; `bash scripts/stack up kafka` starts one).
 //
 //   node benchmarks/kafka/run.mjs [messages=100000] [rounds=2]
-import { createServer } from 'node:http';
 import { Kafka, logLevel } from 'kafkajs';
+import { startSink } from '../utils/sink.mjs';
 import { instrument } from 'nodemeter';
 
 const N = Number(process.argv[2] ?? 100_000);
@@ -12,20 +12,13 @@ const ROUNDS = Number(process.argv[3] ?? 2);
 const BATCH = 500;
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
-const sink = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.statusCode = 202;
-    res.end();
-  });
-});
-await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+const sink = await startSink();
 const nm = instrument({
   serviceName: 'kafka-bench',
   diagLevel: 'error',
   // The span sink is an HTTP server in this process; it is not the service under test, so don't observe it.
   http: { server: { enabled: false } },
-  tracing: { zipkin: { endpoint: `http://127.0.0.1:${sink.address().port}/api/v2/spans` } },
+  tracing: { zipkin: { endpoint: `${sink.url}/api/v2/spans` } },
 });
 const rawKafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
 const wrappedKafka = nm.kafka.instrument(new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING }), { clientId: 'bench', lag: false, health: false });

@@ -25,6 +25,13 @@ function spanNames(verb: string): (topic: string) => string {
   };
 }
 
+/** Spring Kafka's timer tags, in key order: exception, name, result. */
+function springKafkaValues(ctx: KafkaSenderContext | KafkaReceiverContext, out: string[]): void {
+  out[0] = errorTag(ctx.error);
+  out[1] = ctx.name;
+  out[2] = ctx.error === undefined ? 'success' : 'failure';
+}
+
 const sendName = spanNames('send');
 const receiveName = spanNames('receive');
 
@@ -37,9 +44,7 @@ export class KafkaTemplateConvention implements ObservationConvention<KafkaSende
   readonly longTaskTimer = false;
 
   lowCardinalityValues(ctx: KafkaSenderContext, out: string[]): void {
-    out[0] = errorTag(ctx.error);
-    out[1] = ctx.name;
-    out[2] = ctx.error === undefined ? 'success' : 'failure';
+    springKafkaValues(ctx, out);
   }
 
   highCardinality(ctx: KafkaSenderContext): KeyValues {
@@ -71,9 +76,7 @@ export class KafkaListenerConvention implements ObservationConvention<KafkaRecei
   ) {}
 
   lowCardinalityValues(ctx: KafkaReceiverContext, out: string[]): void {
-    out[0] = errorTag(ctx.error);
-    out[1] = ctx.name;
-    out[2] = ctx.error === undefined ? 'success' : 'failure';
+    springKafkaValues(ctx, out);
   }
 
   highCardinality(ctx: KafkaReceiverContext): KeyValues {

@@ -10,8 +10,7 @@ import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { context, trace } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { trace } from '@opentelemetry/api';
 import express from 'express';
 import genericPool from 'generic-pool';
 import knexFactory, { type Knex } from 'knex';
@@ -28,6 +27,7 @@ import { close, waitFor } from '../helpers/http.js';
 import { parseExposition } from '../helpers/registry.js';
 import { find } from '../helpers/series.js';
 import { requireZipkin, waitForTrace, ZIPKIN_URL, type ZipkinSpan } from '../helpers/zipkin.js';
+import { untracedFetch } from '../helpers/untraced.js';
 
 const POSTGRES_URL = process.env.POSTGRES_URL ?? '';
 const MARIADB_URL = process.env.MARIADB_URL ?? '';
@@ -409,10 +409,7 @@ test('health: a validation query that overruns its timeout is DOWN and its conne
 // ------------------------------------------------------------------------------------------------------------
 // Query spans and health, through instrument() and an Express app.
 
-/** The test's own calls to the app are not part of the service: tracing suppressed, as the tracing tests do. */
-function call(url: string, init?: RequestInit): Promise<Response> {
-  return context.with(suppressTracing(context.active()), () => fetch(url, init));
-}
+const call = untracedFetch;
 
 interface App {
   nm: Nodemeter;

@@ -11,8 +11,7 @@ import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { context, trace } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { trace } from '@opentelemetry/api';
 import express from 'express';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { instrument, type Nodemeter, type NodemeterOptions } from '../../src/index.js';
@@ -20,6 +19,7 @@ import { startService, type ChildService } from '../helpers/child-service.js';
 import { close, waitFor } from '../helpers/http.js';
 import { find, waitForSeries } from '../helpers/series.js';
 import { randomHex, requireZipkin, waitForTrace, ZIPKIN_URL, type ZipkinSpan } from '../helpers/zipkin.js';
+import { untracedFetch } from '../helpers/untraced.js';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const A = `kafka-a-${process.pid}`;
@@ -30,9 +30,7 @@ const raw = () => new Kafka({ clientId: 'test', brokers: BROKERS, logLevel: logL
 let admin: Admin;
 let serviceC: ChildService;
 
-function call(url: string, init?: RequestInit): Promise<Response> {
-  return context.with(suppressTracing(context.active()), () => fetch(url, init));
-}
+const call = untracedFetch;
 
 async function createTopic(topic: string, partitions = 1): Promise<void> {
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });

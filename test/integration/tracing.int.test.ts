@@ -11,24 +11,18 @@ import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { context, trace } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { trace } from '@opentelemetry/api';
 import express from 'express';
 import { instrument, type Nodemeter, type NodemeterOptions } from '../../src/index.js';
 import { startService, type ChildService } from '../helpers/child-service.js';
 import { close, waitFor } from '../helpers/http.js';
 import { find } from '../helpers/series.js';
 import { getTrace, randomHex, requireZipkin, waitForTrace, ZIPKIN_URL, type ZipkinSpan } from '../helpers/zipkin.js';
+import { untracedFetch } from '../helpers/untraced.js';
 
 const A = `svc-a-${process.pid}`;
 
-/**
- * The test's own requests to service A. This process is service A, so its outgoing calls would be observed as
- * A's client calls; the test is not part of the service, so it calls with tracing suppressed.
- */
-function call(url: string, init?: RequestInit): Promise<Response> {
-  return context.with(suppressTracing(context.active()), () => fetch(url, init));
-}
+const call = untracedFetch;
 const B = `svc-b-${process.pid}`;
 let serviceB: ChildService;
 

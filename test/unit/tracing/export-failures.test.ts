@@ -7,13 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
 import { instrument } from '../../../src/index.js';
 import { close, listen, waitFor } from '../../helpers/http.js';
 import { find } from '../../helpers/series.js';
 
-const untraced = (url: string) => context.with(suppressTracing(context.active()), () => fetch(url));
+const untraced = untracedFetch;
 
 /**
  * The broken "Zipkin" runs in its own process: a server in this process would itself be observed, and its spans
@@ -96,3 +94,4 @@ test('Zipkin accepting but never answering: at most two exports in flight, the r
     },
   );
 });
+import { untracedFetch } from '../../helpers/untraced.js';
