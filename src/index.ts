@@ -8,8 +8,8 @@
  * ```
  * @packageDocumentation
  */
-export { instrument } from './core/instrument.js';
-export type { Nodemeter } from './core/instrument.js';
+export { instrument } from './sdk/instrument.js';
+export type { Nodemeter } from './sdk/instrument.js';
 export type {
   ActuatorOptions,
   EndpointId,
@@ -17,7 +17,7 @@ export type {
   MetricsOptions,
   NodemeterOptions,
   ResolvedConfig,
-} from './core/config.js';
+} from './sdk/config.js';
 export { ErrorCodes, NodemeterError, isNodemeterError } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
 export { WarningCodes } from './core/warnings.js';
@@ -44,8 +44,8 @@ export { defaultTimerBuckets } from './metrics/buckets.js';
 export type { MeterBinder, BinderContext, Unbind } from './metrics/binder.js';
 export { BINDER_NAMES } from './metrics/binders/names.js';
 export type { BinderName } from './metrics/binders/names.js';
-export { HealthRegistry } from './actuator/health.js';
-export type { Health, HealthIndicator, HealthResponse, HealthStatus } from './actuator/health.js';
+export { HealthRegistry } from './health/registry.js';
+export type { Health, HealthIndicator, HealthResponse, HealthStatus } from './health/registry.js';
 export { ActuatorRouter } from './actuator/router.js';
 export type { ActuatorResponse } from './actuator/router.js';
 export type { ExpressMiddleware, ExpressErrorMiddleware } from './http/express.js';
@@ -57,7 +57,7 @@ export type { ObservationConvention, KeyValues } from './observation/convention.
 export type { ObservationHandler } from './observation/handler.js';
 export { HttpServerContext } from './http/server-context.js';
 export { HttpClientContext } from './http/client-context.js';
-export type { HttpOptions, DistributionOptions, TracingOptions } from './core/config.js';
+export type { HttpOptions, DistributionOptions, TracingOptions } from './sdk/config.js';
 export { KafkaInstrumentation } from './kafka/index.js';
 export type { ConsumerOptions, InstrumentKafkaOptions, KafkaLike, ProducerOptions, TracedEachBatchPayload } from './kafka/index.js';
 export type { PropagationType } from './tracing/propagation.js';

@@ -7,10 +7,10 @@
  *   GET {base}/prometheus  the scrape, text 0.0.4 or OpenMetrics 1.0 by Accept
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { EndpointId } from '../core/config.js';
+import type { EndpointId } from '../sdk/config.js';
 import type { Diag } from '../core/diag.js';
 import { CONTENT_TYPES, type MeterRegistry } from '../metrics/registry.js';
-import { httpStatusOf, type HealthRegistry } from './health.js';
+import { httpStatusOf, type HealthRegistry } from '../health/registry.js';
 import { negotiateFormat } from './negotiation.js';
 
 /** A response of the actuator, written by whichever server carries it. @since 0.1.0 */

@@ -1,5 +1,5 @@
 /** What every pool adapter gets: the core's registries, the resolved options, and an ordered list of undo steps. */
-import type { HealthRegistry } from '../actuator/health.js';
+import type { HealthRegistry } from '../health/registry.js';
 import type { Diag } from '../core/diag.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import type { ObservationRegistry } from '../observation/registry.js';

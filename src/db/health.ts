@@ -11,7 +11,7 @@
  * more acquires on a pool that may have no acquire timeout. A connection that arrives late is still validated and
  * given back; one whose validation query overruns or fails is discarded (destroyed), never returned or kept.
  */
-import type { Health, HealthRegistry, HealthStatus } from '../actuator/health.js';
+import type { Health, HealthRegistry, HealthStatus } from '../health/registry.js';
 
 /** The component name, as Spring's. */
 export const DB_HEALTH_COMPONENT = 'db';

@@ -1,5 +1,5 @@
 /** What the Kafka integration needs from the core. */
-import type { HealthRegistry } from '../actuator/health.js';
+import type { HealthRegistry } from '../health/registry.js';
 import type { Diag } from '../core/diag.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import type { ObservationRegistry } from '../observation/registry.js';

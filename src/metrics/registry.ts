@@ -11,7 +11,7 @@
  * never throws (prom-client's throw on duplicates is what we avoid).
  */
 import { Registry } from 'prom-client';
-import type { DistributionOptions } from '../core/config.js';
+import type { DistributionOptions } from '../sdk/config.js';
 import type { Diag } from '../core/diag.js';
 import { bucketsFor } from './distribution.js';
 import { PromBackedCounter, type Counter } from './counter.js';

@@ -12,7 +12,7 @@ import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { ResolvedConfig } from '../core/config.js';
+import type { ResolvedConfig } from '../sdk/config.js';
 import type { Diag } from '../core/diag.js';
 import { VERSION } from '../core/version.js';
 import type { MeterRegistry } from '../metrics/registry.js';

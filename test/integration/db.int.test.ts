@@ -18,7 +18,7 @@ import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import pg from 'pg';
 import { Diag } from '../../src/core/diag.js';
-import { HealthRegistry } from '../../src/actuator/health.js';
+import { HealthRegistry } from '../../src/health/registry.js';
 import { MeterRegistry } from '../../src/metrics/registry.js';
 import { ObservationRegistry } from '../../src/observation/registry.js';
 import { bindPool, type DbBindOptions } from '../../src/db/index.js';

@@ -15,7 +15,7 @@ import knexFactory from 'knex';
 import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import pg from 'pg';
-import { HealthRegistry } from '../../../src/actuator/health.js';
+import { HealthRegistry } from '../../../src/health/registry.js';
 import { Diag } from '../../../src/core/diag.js';
 import { isNodemeterError } from '../../../src/core/errors.js';
 import { bindPool, poolKindOf } from '../../../src/db/index.js';

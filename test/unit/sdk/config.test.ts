@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveConfig } from '../../../src/core/config.js';
-import { readEnv } from '../../../src/core/config-env.js';
+import { resolveConfig } from '../../../src/sdk/config.js';
+import { readEnv } from '../../../src/sdk/config-env.js';
 import { isNodemeterError } from '../../../src/core/errors.js';
 
 const fallback = () => 'pkg-name';

@@ -3,8 +3,8 @@
  * options leave out (see config-env.ts); defaults fill the rest. A bad option throws NM_ERR_CONFIG_INVALID naming
  * the option; a bad environment value is reported once (NMWRN001) and ignored.
  */
-import { NodemeterError } from './errors.js';
-import type { DiagLevel } from './diag.js';
+import { NodemeterError } from '../core/errors.js';
+import type { DiagLevel } from '../core/diag.js';
 import { BINDER_NAMES, type BinderName } from '../metrics/binders/names.js';
 import { PROPAGATION_TYPES, type PropagationType } from '../tracing/propagation.js';
 import {

@@ -4,7 +4,7 @@
  * returned as a problem (reported once by the caller as NMWRN001) and otherwise ignored.
  */
 import { ENDPOINT_IDS, validateTags, type EndpointId, type EnvConfig } from './config.js';
-import type { DiagLevel } from './diag.js';
+import type { DiagLevel } from '../core/diag.js';
 import { BINDER_NAMES, type BinderName } from '../metrics/binders/names.js';
 import type { PropagationType } from '../tracing/propagation.js';
 import { readLoggingEnv } from '../logging/options.js';

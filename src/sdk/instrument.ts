@@ -13,7 +13,7 @@
 import { basename } from 'node:path';
 import type { BaseLogger, Logger } from 'pino';
 import { setupLogging } from '../logging/index.js';
-import { HealthRegistry } from '../actuator/health.js';
+import { HealthRegistry } from '../health/registry.js';
 import { ManagementServer } from '../actuator/management-server.js';
 import { ActuatorRouter } from '../actuator/router.js';
 import {
@@ -39,9 +39,9 @@ import type { BinderContext } from '../metrics/binder.js';
 import { MeterRegistry, type ExpositionFormat } from '../metrics/registry.js';
 import { resolveConfig, type NodemeterOptions, type ResolvedConfig } from './config.js';
 import { readEnv } from './config-env.js';
-import { Diag } from './diag.js';
-import { globalSlot } from './global.js';
-import { Lifecycle } from './lifecycle.js';
+import { Diag } from '../core/diag.js';
+import { globalSlot } from '../core/global.js';
+import { Lifecycle } from '../core/lifecycle.js';
 import { defaultServiceName } from './service-name.js';
 
 /** What instrument() returns. @since 0.1.0 */
