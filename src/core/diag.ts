@@ -1,8 +1,10 @@
 /**
  * Internal diagnostics: where nodemeter reports its own trouble (exporter down, bad env value, port in use).
- * Never throws, never writes the same warning code twice at warn level: after the first time it goes to debug,
- * the way Micrometer's OnlyOnceLoggingDenyMeterFilter does.
+ * Never throws, never writes the same warning (code and subject) twice at warn level: after the first time it goes
+ * to debug, the way Micrometer's OnlyOnceLoggingDenyMeterFilter does. Warnings are only those declared in
+ * warnings.ts: `warn()` takes a declaration, never a string, so every warning printed has a documented code.
  */
+import { formatWarning, type Warning } from './warnings.js';
 
 /** Levels of nodemeter's own diagnostics. @since 0.1.0 */
 export type DiagLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
@@ -24,7 +26,9 @@ const defaultSink: DiagSink = (level, message) => {
 export class Diag {
   #level: number;
   #sink: DiagSink;
-  readonly #seen = new Set<string>();
+  /** Subjects already warned about, by code ('' for a warning without a subject). */
+  readonly #seen = new Map<string, Set<string>>();
+  #seenCount = 0;
 
   constructor(level: DiagLevel = 'warn', sink: DiagSink = defaultSink) {
     this.#level = ORDER[level];
@@ -47,10 +51,6 @@ export class Diag {
     this.#write('error', message);
   }
 
-  warn(message: string): void {
-    this.#write('warn', message);
-  }
-
   info(message: string): void {
     this.#write('info', message);
   }
@@ -59,14 +59,45 @@ export class Diag {
     this.#write('debug', message);
   }
 
-  /** Warn the first time `key` is seen, debug after that. Returns true the first time. */
-  warnOnce(key: string, message: string): boolean {
-    if (this.#seen.has(key)) {
-      this.#write('debug', message);
-      return false;
+  /**
+   * Reports a declared warning: at warn level the first time its code is seen with this `subject` (a meter name, a
+   * host:port, …), at debug after that; warnings declared `everyTime` always at warn level. The message is formatted
+   * only if its level is printed, so a repeat on a hot path (a denied tag value) costs a lookup. Returns true when
+   * it was reported at warn level.
+   */
+  warn(warning: Warning, params?: undefined, subject?: string): boolean;
+  warn<P>(warning: Warning<P>, params: P, subject?: string): boolean;
+  /** @deprecated TRANSITIONAL, removed once every call site names a declared warning. */
+  warn(message: string): boolean;
+  warn<P>(warning: Warning<P> | string, params?: P, subject?: string): boolean {
+    if (typeof warning === 'string') {
+      this.#write('warn', warning);
+      return true;
     }
-    if (this.#seen.size < 10_000) this.#seen.add(key);
-    this.#write('warn', message);
+    const level = warning.everyTime || this.#firstTime(warning.code, subject ?? '') ? 'warn' : 'debug';
+    if (ORDER[level] <= this.#level) this.#write(level, formatWarning(warning, params as P));
+    return level === 'warn';
+  }
+
+  /** @deprecated TRANSITIONAL, removed once every call site names a declared warning. */
+  warnOnce(key: string, message: string): boolean {
+    const level = this.#firstTime('', key) ? 'warn' : 'debug';
+    this.#write(level, message);
+    return level === 'warn';
+  }
+
+  #firstTime(code: string, subject: string): boolean {
+    let subjects = this.#seen.get(code);
+    if (subjects === undefined) {
+      subjects = new Set();
+      this.#seen.set(code, subjects);
+    }
+    if (subjects.has(subject)) return false;
+    // Bounded: a subject per raw value must not grow without end; past the bound a warning repeats at warn level.
+    if (this.#seenCount < 10_000) {
+      subjects.add(subject);
+      this.#seenCount++;
+    }
     return true;
   }
 

@@ -3,6 +3,7 @@
  * each bounded by a timeout, and never rejects. Things handed to us (pools, servers, clients) are never closed.
  */
 import type { Diag } from './diag.js';
+import { Warnings } from './warnings.js';
 
 /** @since 0.1.0 */
 export type Closer = () => void | Promise<void>;
@@ -38,14 +39,14 @@ export class Lifecycle {
           Promise.resolve().then(close),
           new Promise<void>((resolve) => {
             timer = setTimeout(() => {
-              this.#diag.warn(`shutdown of ${name} took longer than ${timeoutMs} ms; moving on`);
+              this.#diag.warn(Warnings.SHUTDOWN_SLOW, { step: name, timeoutMs });
               resolve();
             }, timeoutMs);
             timer.unref();
           }),
         ]);
       } catch (err) {
-        this.#diag.warn(`shutdown of ${name} failed: ${String(err)}`);
+        this.#diag.warn(Warnings.SHUTDOWN_FAILED, { step: name, error: err });
       } finally {
         if (timer) clearTimeout(timer);
       }

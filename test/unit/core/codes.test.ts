@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { ErrorCodes } from '../../../src/core/errors.js';
-import { WarningCodes } from '../../../src/core/warnings.js';
+import { WarningCodes, Warnings } from '../../../src/core/warnings.js';
 
 function documented(file: string, pattern: RegExp): string[] {
   const text = readFileSync(new URL(`../../../docs/reference/${file}`, import.meta.url), 'utf8');
@@ -18,6 +18,12 @@ test('docs/reference/warnings.md lists exactly the warning codes', () => {
   assert.deepEqual(documented('warnings.md', /^### `(NMWRN\d{3})`/gm), Object.keys(WarningCodes).sort());
 });
 
+test("every warning's doc link is its code's section", () => {
+  for (const [name, w] of Object.entries(Warnings)) {
+    assert.equal(w.doc, `docs/reference/warnings.md#${w.code.toLowerCase()}`, name);
+  }
+});
+
 function sources(dir: URL): string {
   let text = '';
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -30,9 +36,10 @@ function sources(dir: URL): string {
   return text;
 }
 
-test('every error and warning code is used somewhere in the source', () => {
+test('every error code and every declared warning is used somewhere in the source', () => {
   const src = sources(new URL('../../../src/', import.meta.url));
-  for (const code of [...Object.keys(WarningCodes), ...Object.keys(ErrorCodes)]) {
-    assert.ok(src.includes(code), `${code} is used`);
+  for (const code of Object.keys(ErrorCodes)) assert.ok(src.includes(code), `${code} is used`);
+  for (const name of Object.keys(Warnings)) {
+    assert.match(src, new RegExp(`\\bWarnings\\.${name}\\b`), `Warnings.${name} is used`);
   }
 });
