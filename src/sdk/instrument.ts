@@ -181,10 +181,10 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
   if (config.tracing.enabled) {
     // With metrics off, the tracer's own counters go to a registry nobody scrapes.
     const selfMetrics = config.metrics.enabled ? registry : new MeterRegistry({}, diag);
-    tracing = setupTracing(config.tracing, config.serviceName, selfMetrics, diag);
-    const setup = tracing;
+    const setup = setupTracing(config.tracing, config.serviceName, selfMetrics, diag);
+    tracing = setup;
     lifecycle.add('tracing', () => setup.shutdown());
-    observations.addHandler(new TracingObservationHandler(tracing.tracer));
+    observations.addHandler(new TracingObservationHandler(setup.tracer));
   }
   if (config.http.server.enabled) {
     const unsubscribe = observeHttpServers(observations, new HttpServerConvention(), {

@@ -5,22 +5,24 @@
  * valid span context wins; a malformed header yields nothing and the observation starts a new root trace.
  */
 import { trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+import { loadOtelSdk } from './sdk.js';
 
 /** Propagation formats, as Spring's `management.tracing.propagation.*` values. @since 0.1.0 */
 export type PropagationType = 'w3c' | 'b3' | 'b3multi';
 
 export const PROPAGATION_TYPES: readonly PropagationType[] = ['w3c', 'b3', 'b3multi'];
 
+// The propagators come from the SDK, loaded here and not at import: this module's types and names are read by the
+// option parsing of every start, with tracing on or off.
 function propagatorOf(type: PropagationType): TextMapPropagator {
+  const { core, propagatorB3 } = loadOtelSdk();
   switch (type) {
     case 'w3c':
-      return new W3CTraceContextPropagator();
+      return new core.W3CTraceContextPropagator();
     case 'b3':
-      return new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER });
+      return new propagatorB3.B3Propagator({ injectEncoding: propagatorB3.B3InjectEncoding.SINGLE_HEADER });
     case 'b3multi':
-      return new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER });
+      return new propagatorB3.B3Propagator({ injectEncoding: propagatorB3.B3InjectEncoding.MULTI_HEADER });
   }
 }
 

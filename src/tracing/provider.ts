@@ -7,22 +7,24 @@
  * that provider (and its exporter, sampler, propagator and context manager) for its spans and says so once.
  */
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedConfig } from '../sdk/config.js';
 import type { Diag } from '../core/diag.js';
 import { VERSION } from '../core/version.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { CountingExporter } from './exporter.js';
 import { ProduceConsumePropagator } from './propagation.js';
+import { loadOtelSdk } from './sdk.js';
 import { selfObservabilityMeterProvider } from './self-metrics.js';
+import type { NodemeterTracer } from './tracer-types.js';
 
 /** @since 0.1.0 */
 export interface TracingSetup {
-  readonly tracer: Tracer;
+  /**
+   * nodemeter's tracer. Typed structurally (the published types import no package); it is an OpenTelemetry
+   * `Tracer`, and `trace.getTracer()` from `@opentelemetry/api` gives one with the API's full types.
+   */
+  readonly tracer: NodemeterTracer;
   /** True when nodemeter's own provider is the global one (false: the application's is used). */
   readonly ownProvider: boolean;
   /** Exports every finished span now. */
@@ -31,12 +33,22 @@ export interface TracingSetup {
   shutdown(): Promise<void>;
 }
 
+/**
+ * What setupTracing() gives the composition root: the public setup, with the tracer also typed as OpenTelemetry's
+ * `Tracer` for the tracing handler (the public type only promises the structural shape).
+ */
+export interface TracingRuntime extends TracingSetup {
+  readonly tracer: Tracer & NodemeterTracer;
+}
+
 export function setupTracing(
   config: ResolvedConfig['tracing'],
   serviceName: string,
   registry: MeterRegistry,
   diag: Diag,
-): TracingSetup {
+): TracingRuntime {
+  // The SDK is read from disk here, the first time tracing is set up, and never when tracing is off.
+  const { contextAsyncHooks, exporterZipkin, resources, sdkTraceBase, sdkTraceNode } = loadOtelSdk();
   const spans = registry.counter('nodemeter.spans', {
     description: 'Finished spans by what became of them: exported, or dropped (queue full, export failed, backend slow)',
     labelNames: ['result', 'reason'],
@@ -44,7 +56,7 @@ export function setupTracing(
   const endpoint = config.zipkin.endpoint;
   const spanProcessors = [];
   if (config.zipkin.enabled) {
-    const exporter = new CountingExporter(new ZipkinExporter({ url: endpoint, serviceName }), spans, (error) => {
+    const exporter = new CountingExporter(new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName }), spans, (error) => {
       diag.warnOnce(
         `NMWRN008:${endpoint}`,
         `NMWRN008 span export to ${endpoint} failed (${error instanceof Error ? error.message : String(error)}); ` +
@@ -52,7 +64,7 @@ export function setupTracing(
       );
     });
     spanProcessors.push(
-      new BatchSpanProcessor(exporter, {
+      new sdkTraceBase.BatchSpanProcessor(exporter, {
         maxQueueSize: config.export.maxQueueSize,
         maxExportBatchSize: config.export.maxExportBatchSize,
         scheduledDelayMillis: config.export.scheduledDelayMs,
@@ -61,9 +73,11 @@ export function setupTracing(
       } as ConstructorParameters<typeof BatchSpanProcessor>[1]),
     );
   }
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': serviceName }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.samplingProbability) }),
+  const provider = new sdkTraceNode.NodeTracerProvider({
+    resource: resources.resourceFromAttributes({ 'service.name': serviceName }),
+    sampler: new sdkTraceBase.ParentBasedSampler({
+      root: new sdkTraceBase.TraceIdRatioBasedSampler(config.samplingProbability),
+    }),
     spanProcessors,
   });
 
@@ -81,7 +95,7 @@ export function setupTracing(
       shutdown: () => Promise.resolve(),
     };
   }
-  const contextManager = new AsyncLocalStorageContextManager();
+  const contextManager = new contextAsyncHooks.AsyncLocalStorageContextManager();
   const ownContext = context.setGlobalContextManager(contextManager.enable());
   if (!ownContext) contextManager.disable();
   const ownPropagator = propagation.setGlobalPropagator(

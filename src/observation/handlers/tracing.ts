@@ -21,7 +21,14 @@ import {
   type TextMapSetter,
   type Tracer,
 } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
+import { createContextKey, type Context as SuppressionContext } from '@opentelemetry/api';
+
+// @opentelemetry/core's suppressTracing() key, read through the API so the SDK is not loaded when tracing is off:
+// createContextKey is Symbol.for(description), so this is the very key the SDK's exporters set.
+const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+function isTracingSuppressed(ctx: SuppressionContext): boolean {
+  return ctx.getValue(SUPPRESS_TRACING_KEY) === true;
+}
 import type { ObservationContext, ObservationKind } from '../context.js';
 import type { ObservationHandler } from '../handler.js';
 
