@@ -1,11 +1,11 @@
 /**
- * Fastify integration (4 and 5): `fastify.register(nm.fastify)`. Wrapped with fastify-plugin so it is not
- * encapsulated: its hooks see every route of the application, including those in child contexts and prefixes.
+ * Fastify integration (4 and 5): `fastify.register(nm.fastify)`. Marked the way fastify-plugin marks a plugin
+ * (see PLUGIN_MARKS) so it is not encapsulated: its hooks see every route of the application, including those in
+ * child contexts and prefixes.
  * It serves the actuator routes (unless a management port is configured), gives each request observation its
  * route template (`request.routeOptions.url`, prefix included), runs the request in the observation's scope, and
  * records errors for the `exception` tag.
  */
-import fp from 'fastify-plugin';
 import type { ActuatorRouter } from '../actuator/router.js';
 import type { ObservationRegistry } from '../observation/registry.js';
 import { toRouteTemplate } from './route.js';
@@ -48,6 +48,27 @@ export type FastifyPlugin = ((instance: any, options: any, done: (err?: Error) =
   [key: symbol]: unknown;
 };
 
+/**
+ * What fastify-plugin 5 does to a function, without the dependency: Fastify reads these registry symbols itself.
+ * `skip-override` shares the plugin's hooks and routes with the parent context (no encapsulation); `display-name`
+ * names it in errors and `printPlugins()`; `plugin-meta` carries the Fastify versions Fastify checks at register
+ * time. `default` and the camel-cased name are fastify-plugin's conveniences for transpiled default imports.
+ */
+const SKIP_OVERRIDE = Symbol.for('skip-override');
+const DISPLAY_NAME = Symbol.for('fastify.display-name');
+const PLUGIN_META = Symbol.for('plugin-meta');
+const PLUGIN_NAME = 'nodemeter';
+
+function markAsSharedPlugin(fn: FastifyPlugin): FastifyPlugin {
+  const marked = fn as FastifyPlugin & { default?: unknown; [PLUGIN_NAME]?: unknown };
+  marked[SKIP_OVERRIDE] = true;
+  marked[DISPLAY_NAME] = PLUGIN_NAME;
+  marked[PLUGIN_META] = { name: PLUGIN_NAME, fastify: '4.x || 5.x' };
+  marked.default = fn;
+  marked[PLUGIN_NAME] = fn;
+  return fn;
+}
+
 export function fastifyPlugin(router: ActuatorRouter | undefined, observations: ObservationRegistry): FastifyPlugin {
   function nodemeter(fastify: FastifyLike, _options: unknown, done: (err?: Error) => void): void {
     if (router) {
@@ -86,5 +107,5 @@ export function fastifyPlugin(router: ActuatorRouter | undefined, observations: 
     });
     done();
   }
-  return fp(nodemeter as never, { name: 'nodemeter', fastify: '4.x || 5.x' }) as unknown as FastifyPlugin;
+  return markAsSharedPlugin(nodemeter as unknown as FastifyPlugin);
 }
