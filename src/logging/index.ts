@@ -4,7 +4,7 @@
  *
  *   logger ──► mixin (level count, traceId/spanId) ──► Fanout ─┬─► console (stdout, main thread)
  *                                                              └─► pino transport ──► worker: bounded buffer,
- *                                                                   batches, retry ──► pino-loki ──► Loki
+ *                                                                   batches, retry ──► push request ──► Loki
  *
  * setupLogging() starts what the configuration asks for; flush() waits (bounded) until what was logged is
  * shipped; shutdown() flushes, stops the worker, removes the meters and the signal handlers.

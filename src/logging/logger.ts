@@ -6,17 +6,19 @@
  *                                 no span: the shared EMPTY object, merged away without allocating
  *                                 span:    { traceId, spanId } (one small object per line)
  *
- * The mixin is set when the logger is created, so `child()` loggers inherit it. An application's own pino logger
- * is instrumented by a child of it that carries the same mixin (see {@link instrumentLogger}).
+ * The mixin is set when the logger is created (pino's public `mixin` and `mixinMergeStrategy` options), so `child()`
+ * loggers inherit it. An application's own pino logger is instrumented by a child of it that carries the same
+ * mixin (see {@link instrumentLogger}).
  */
 import { context, trace } from '@opentelemetry/api';
 import { pino, type BaseLogger, type DestinationStream, type Logger } from 'pino';
 import type { Diag } from '../core/diag.js';
+import { Warnings } from '../core/warnings.js';
+import { logFormatterOf, needsMetadata, pinoSlots, PINO_SUPPORTED, type MixinFn } from './compat/pino.js';
 import type { LogEventCounter } from './log-events.js';
 import type { CorrelationKeys, LogLevelName } from './options.js';
+import { TeeStream } from './tee-stream.js';
 
-type MixinFn = (mergeObject: object, level: number, logger: Logger) => object;
-type MergeStrategy = (mergeObject: object, mixinObject: object) => object;
 
 /** Returned by the mixin when there is nothing to add; recognised (by identity) by {@link mergeMixin}. */
 const EMPTY: object = Object.freeze({});
@@ -94,63 +96,6 @@ export function createLogger(
   );
 }
 
-/** Finds a pino symbol by its description, along the prototype chain (children inherit from their parents). */
-function findSymbol(logger: object, description: string): symbol | undefined {
-  for (let o: object | null = logger; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
-    for (const s of Object.getOwnPropertySymbols(o)) if (s.description === description) return s;
-  }
-  return undefined;
-}
-
-/** A stream writing every line to two streams; pino's metadata (lastLevel …) is passed on to the first. */
-class TeeStream {
-  readonly #first: DestinationStream & Record<string | symbol, unknown>;
-  readonly #second: DestinationStream & { flush?(cb: (err?: Error) => void): void };
-  readonly #metadata: symbol;
-  lastLevel = 0;
-  lastTime = '';
-  lastMsg = '';
-  lastObj: object = EMPTY;
-  lastLogger: unknown;
-
-  constructor(first: DestinationStream, second: DestinationStream, metadata: symbol) {
-    this.#first = first as DestinationStream & Record<string | symbol, unknown>;
-    this.#second = second;
-    this.#metadata = metadata;
-    if (this.#first[metadata] === true) (this as Record<symbol, unknown>)[metadata] = true;
-  }
-
-  write(line: string): void {
-    const first = this.#first;
-    if (first[this.#metadata] === true) {
-      first.lastLevel = this.lastLevel;
-      first.lastTime = this.lastTime;
-      first.lastMsg = this.lastMsg;
-      first.lastObj = this.lastObj;
-      first.lastLogger = this.lastLogger;
-    }
-    first.write(line);
-    this.#second.write(line);
-  }
-
-  flush(cb?: (err?: Error) => void): void {
-    let pending = 2;
-    const done = () => {
-      if (--pending === 0) cb?.();
-    };
-    const f = this.#first.flush as ((cb: () => void) => void) | undefined;
-    if (typeof f === 'function') f.call(this.#first, done);
-    else done();
-    if (typeof this.#second.flush === 'function') this.#second.flush(done);
-    else done();
-  }
-
-  flushSync(): void {
-    const f = this.#first.flushSync as (() => void) | undefined;
-    if (typeof f === 'function') f.call(this.#first);
-  }
-}
-
 /** What {@link instrumentLogger} needs from the logging setup. @since 0.1.0 */
 export interface InstrumentDeps {
   keys: CorrelationKeys;
@@ -166,56 +111,72 @@ export interface InstrumentDeps {
  * application's logger is kept: level, serializers, redaction, formatters, its own mixin (both run; its fields win
  * on a clash), its destination.
  *
- * Limits: pino takes a mixin only when a logger is created, so the logger passed in is not changed; use the
- * returned one (and its children). Lines are shipped only if their `time` is a number (pino's default epoch or
- * `unixTime`), the form Loki timestamps are taken from. The child is set up through pino's own symbols (exported
- * as `pino.symbols`, found by name when the logger comes from another copy of pino).
+ * Limits: pino takes a mixin and a destination only when a logger is created, so the logger passed in is not
+ * changed; use the returned one (and its children). Lines are shipped only if their `time` is a number (pino's
+ * default epoch or `unixTime`), the form Loki timestamps are taken from. No public pino API adds a mixin or a
+ * destination to a child: for pino 7 to 10 the child's slots are set through pino's symbols (compat/pino.ts);
+ * for other versions the child gets the trace ids through its public `formatters.log` option only (no counting,
+ * no shipping), with a warning.
  * @since 0.1.0
  */
 export function instrumentLogger<L extends BaseLogger>(existing: L, deps: InstrumentDeps): L {
-  const child = (existing as unknown as Logger).child({}) as unknown as L;
-  const slots = child as unknown as Record<symbol, unknown>;
-  const mixinSym = findSymbol(existing, 'pino.mixin');
-  const mergeSym = findSymbol(existing, 'pino.mixinMergeStrategy');
-  if (mixinSym === undefined || mergeSym === undefined) {
-    deps.diag.warnOnce(
-      'NMWRN021',
-      'NMWRN021 instrumentLogger(): this logger is not one nodemeter can instrument (not pino 7 or later); it is returned as a child without trace ids',
-    );
-    return child;
+  const slots = pinoSlots(existing);
+  if ('reason' in slots) {
+    if (slots.reason === 'version') {
+      deps.diag.warn(Warnings.LIBRARY_VERSION_UNSUPPORTED, {
+        package: 'pino',
+        version: slots.version,
+        range: PINO_SUPPORTED.range,
+        without: 'logback_events_total counts and Loki shipping of instrumentLogger() lines (they carry trace ids)',
+      });
+      return publicChild(existing, deps.keys);
+    }
+    deps.diag.warn(Warnings.LOGGER_NOT_PINO);
+    return (existing as unknown as Logger).child({}) as unknown as L;
   }
+  const child = (existing as unknown as Logger).child({}) as unknown as L;
   const ours = correlationMixin(deps.keys, deps.events);
-  const theirs = (existing as unknown as Record<symbol, unknown>)[mixinSym] as MixinFn | undefined;
-  const theirMerge = (existing as unknown as Record<symbol, unknown>)[mergeSym] as MergeStrategy | undefined;
-  slots[mixinSym] =
-    typeof theirs === 'function'
+  const theirs = slots.mixin;
+  const theirMerge = slots.mergeStrategy;
+  slots.setMixin(
+    child,
+    theirs !== undefined
       ? function composedMixin(obj: object, level: number, logger: Logger): object {
           const own = theirs(obj, level, logger);
           const ids = ours(obj, level, logger);
           // Copy their fields into our fresh object, never ours into theirs (they may return a shared object).
           return ids === EMPTY ? own : Object.assign(ids, own);
         }
-      : ours;
-  slots[mergeSym] = theirMerge
-    ? (mergeObject: object, mixinObject: object) =>
-        mixinObject === EMPTY ? mergeObject : theirMerge(mergeObject, mixinObject)
-    : mergeMixin;
+      : ours,
+    theirMerge
+      ? (mergeObject: object, mixinObject: object) => (mixinObject === EMPTY ? mergeObject : theirMerge(mergeObject, mixinObject))
+      : mergeMixin,
+  );
 
   if (deps.ship !== undefined) {
-    const streamSym = findSymbol(existing, 'pino.stream');
-    const timeSym = findSymbol(existing, 'pino.time');
-    const time = timeSym ? ((existing as unknown as Record<symbol, unknown>)[timeSym] as (() => string) | undefined) : undefined;
-    const sample = typeof time === 'function' ? time() : undefined;
-    if (streamSym === undefined || sample === undefined || !/^(,"time":\d{10,19})?$/.test(sample)) {
-      deps.diag.warnOnce(
-        'NMWRN021',
-        'NMWRN021 instrumentLogger(): the lines of this logger are not shipped to Loki because their "time" is not a ' +
-          'number (use pino\'s default timestamp or pino.stdTimeFunctions.unixTime); they still carry trace ids',
-      );
+    const destination = slots.destination();
+    if (destination === undefined || !/^(,"time":\d{10,19})?$/.test(destination.timeSample)) {
+      deps.diag.warn(Warnings.LOGGER_TIME_NOT_NUMERIC);
     } else {
-      const theirStream = (existing as unknown as Record<symbol, unknown>)[streamSym] as DestinationStream;
-      slots[streamSym] = new TeeStream(theirStream, deps.ship, pino.symbols.needsMetadataGsym);
+      slots.setStream(child, new TeeStream(destination.stream, deps.ship, needsMetadata));
     }
   }
   return child;
+}
+
+/**
+ * A child carrying the trace ids through pino's public child options only: its `formatters.log` (composed with the
+ * logger's own) adds the ids to lines that do not set them. The level of a line is not visible there, so nothing
+ * is counted.
+ */
+function publicChild<L extends BaseLogger>(existing: L, keys: CorrelationKeys): L {
+  const theirs = logFormatterOf(existing);
+  const ids = correlationMixin(keys);
+  const log = (object: object): object => {
+    const own = theirs === undefined ? object : theirs(object as Record<string, unknown>);
+    const found = ids(own, 0, existing as unknown as Logger);
+    // A fresh object: the line's own object may be the caller's. Its fields win over the ids.
+    return found === EMPTY ? own : Object.assign(found, own);
+  };
+  return (existing as unknown as Logger).child({}, { formatters: { log } }) as unknown as L;
 }

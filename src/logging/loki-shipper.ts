@@ -1,10 +1,10 @@
 /**
- * The bounded buffer, batching and retry around pino-loki, in the Loki worker thread.
+ * The bounded buffer, batching and retry in front of the Loki push requests, in the Loki worker thread.
  *
  *   lines from pino ──► accept() ──► queue (≤ maxBufferLines and ≤ maxBufferBytes, batch in flight included)
  *                                      │  full: the OLDEST waiting line is dropped (counted buffer_full)
  *                                      ▼
- *                          one batch in flight (≤ maxBatchLines, ≤ maxBatchBytes) ──► Sink (pino-loki)
+ *                          one batch in flight (≤ maxBatchLines, ≤ maxBatchBytes) ──► Sink (push request)
  *                                      │  network error, timeout, 408, 429, 5xx: same batch again after a backoff
  *                                      │  other 4xx: batch dropped (counted rejected)
  *                                      ▼
@@ -36,7 +36,7 @@ export type SendResult =
   | { ok: true; invalid?: number }
   | { ok: false; retry: boolean; status?: number; error?: string };
 
-/** Where batches go: pino-loki in production, a fake in tests. */
+/** Where batches go: the Loki push request (loki-push.ts) in production, a fake in tests. */
 export interface Sink {
   send(lines: readonly string[]): Promise<SendResult>;
 }

@@ -132,11 +132,7 @@ export function startLokiTransport(
   const stream = pino.transport({ target: workerTarget(), options }) as unknown as ThreadStreamLike;
 
   const redactedUrl = config.url.replace(/\/\/[^/@]*@/, '//');
-  stream.on(LOKI_EVENT, (event: ShipperEvent | { type: 'warning'; message: string }) => {
-    if (event.type === 'warning') {
-      diag.warnOnce(`${WARN_LOKI}:worker`, `${WARN_LOKI} ${event.message}`);
-      return;
-    }
+  stream.on(LOKI_EVENT, (event: ShipperEvent) => {
     const { level, key, text } = describeEvent(event, redactedUrl);
     if (level === 'warn' && key !== '') diag.warnOnce(key, text);
     else if (level === 'warn') diag.warn(text);

@@ -2,7 +2,7 @@
  * The Loki transport, as pino runs it in a worker thread (`pino.transport({ target: <this file> })`).
  *
  *   main thread: pino ──► ring buffer (pino's thread-stream) ──► this worker: split lines ──► LokiShipper
- *                                                                  ──► PinoLokiSink (pino-loki + fetch) ──► Loki
+ *                                                                  ──► LokiPushSink (one push request per batch) ──► Loki
  *
  * The options are plain data (they are structured-cloned into the worker): URL, labels, auth, bounds, and a
  * SharedArrayBuffer for the counters the main thread reads at scrape time. Diagnostics go back as thread-stream
@@ -13,15 +13,14 @@
  * it when it is exiting), unless the main thread asked to discard it.
  */
 import { writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { LOKI_EVENT, type LokiWorkerOptions } from './loki-protocol.js';
 import { LokiShipper, type ShipperEvent } from './loki-shipper.js';
-import { PinoLokiSink } from './loki-sink.js';
+import { LokiPushSink } from './loki-push.js';
 import { SharedCounters, SLOT } from './shared-counters.js';
 
-function post(event: ShipperEvent | { type: 'warning'; message: string }): void {
+function post(event: ShipperEvent): void {
   try {
     parentPort?.postMessage({ code: 'EVENT', name: LOKI_EVENT, args: [event] });
   } catch {
@@ -29,25 +28,10 @@ function post(event: ShipperEvent | { type: 'warning'; message: string }): void 
   }
 }
 
-function checkPinoLokiVersion(): void {
-  try {
-    const require = createRequire(import.meta.url);
-    const { version } = require('pino-loki/package.json') as { version: string };
-    if (!version.startsWith('3.')) {
-      post({ type: 'warning', message: `pino-loki ${version} is not the supported 3.x; shipping to Loki may not work` });
-    }
-  } catch {
-    // Version unknown: carry on.
-  }
-}
-
 /** Builds the destination stream; the default export of a pino transport. */
 export default async function lokiTransport(options: LokiWorkerOptions): Promise<Writable> {
-  checkPinoLokiVersion();
   const counters = new SharedCounters(options.counters);
-  const sink = new PinoLokiSink(options.sink, globalThis.fetch.bind(globalThis));
-  // pino-loki sends with the global fetch; in this thread that is the sink's observing fetch (see loki-sink.ts).
-  globalThis.fetch = sink.fetch;
+  const sink = new LokiPushSink(options.sink);
   const shipper = new LokiShipper(options.buffer, sink, counters, post);
 
   let partial = '';
