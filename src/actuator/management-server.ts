@@ -1,11 +1,12 @@
 /**
  * The separate management server, as Spring's `management.server.port`: a plain node:http server that answers only
- * actuator requests. If it cannot listen (port taken, no permission) it says so once (NMWRN003) and the
+ * actuator requests. If it cannot listen (port taken, no permission) it says so once (Warnings.MANAGEMENT_LISTEN_FAILED) and the
  * application keeps running without it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Diag } from '../core/diag.js';
+import { Warnings } from '../core/warnings.js';
 import type { ActuatorRouter } from './router.js';
 
 export class ManagementServer {
@@ -24,11 +25,7 @@ export class ManagementServer {
     this.#server.unref();
     this.listening = new Promise((resolve) => {
       this.#server.once('error', (err: NodeJS.ErrnoException) => {
-        diag.warnOnce(
-          `NMWRN003:${host}:${port}`,
-          `NMWRN003 management server could not listen on ${host}:${port} (${err.code ?? err.message}); ` +
-            'actuator endpoints are not served on a separate port, the application keeps running',
-        );
+        diag.warn(Warnings.MANAGEMENT_LISTEN_FAILED, { host, port, reason: err.code ?? err.message }, `${host}:${port}`);
         resolve(undefined);
       });
       this.#server.listen(port, host, () => {

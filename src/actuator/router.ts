@@ -9,6 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { EndpointId } from '../sdk/config.js';
 import type { Diag } from '../core/diag.js';
+import { Warnings } from '../core/warnings.js';
 import { CONTENT_TYPES, type MeterRegistry } from '../metrics/registry.js';
 import { httpStatusOf, type HealthRegistry } from '../health/registry.js';
 import { negotiateFormat } from './negotiation.js';
@@ -77,7 +78,7 @@ export class ActuatorRouter {
       }
       return { status: 404, contentType: JSON_TYPE, body: JSON.stringify({ error: 'Not Found', path }) };
     } catch (err) {
-      this.#diag.warnOnce(`actuator:${id}`, `actuator endpoint ${path} failed: ${String(err)}`);
+      this.#diag.warn(Warnings.ACTUATOR_ENDPOINT_FAILED, { path, error: err }, id);
       return { status: 500, contentType: JSON_TYPE, body: JSON.stringify({ error: 'Internal Server Error', path }) };
     }
   }

@@ -1,6 +1,7 @@
 /** What every pool adapter gets: the core's registries, the resolved options, and an ordered list of undo steps. */
 import type { HealthRegistry } from '../health/registry.js';
 import type { Diag } from '../core/diag.js';
+import { Warnings } from '../core/warnings.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import type { ObservationRegistry } from '../observation/registry.js';
 
@@ -91,7 +92,7 @@ export function secondsSince(start: number, now: number = performance.now()): nu
 /** Reports a gauge read that failed once per pool and stat (the series is left out; the others are served). */
 export function statErrorReporter(diag: Diag, pool: string): (stat: string, err: unknown) => void {
   return (stat, err) =>
-    diag.warnOnce(`NMWRN006:db:${pool}:${stat}`, `NMWRN006 pool ${pool}: reading ${stat} failed, its series is left out: ${String(err)}`);
+    diag.warn(Warnings.DB_POOL_STAT_FAILED, { pool, stat, error: err }, `${pool}:${stat}`);
 }
 
 /** The database name in a connection URL (`postgres://u@h:5432/orders` → `orders`), if any. */

@@ -17,6 +17,7 @@
  * ends the pool.
  */
 import { NodemeterError } from '../core/errors.js';
+import { Warnings } from '../core/warnings.js';
 import type { Unbind } from '../metrics/binder.js';
 import type { DbDeps, ResolvedPoolOptions } from './binding.js';
 import { DB_QUERY_CONVENTION } from './conventions.js';
@@ -143,10 +144,7 @@ export function bindPool(deps: DbDeps, pool: unknown, options: DbBindOptions = {
       deps.diag.debug(`pool ${existing.name} is already bound; the existing binding is kept`);
       return existing.unbind;
     }
-    deps.diag.warnOnce(
-      `NMWRN011:bound:${existing.name}`,
-      `NMWRN011 pool ${existing.name} is bound to another nodemeter instance; unbind it there first (this bind is ignored)`,
-    );
+    deps.diag.warn(Warnings.DB_POOL_BOUND_ELSEWHERE, existing.name, `bound:${existing.name}`);
     return () => {};
   }
 
@@ -163,7 +161,7 @@ export function bindPool(deps: DbDeps, pool: unknown, options: DbBindOptions = {
     while (isPoolNameBound(deps.registry, `${name}-${n}`)) n++;
     const taken = name;
     name = `${name}-${n}`;
-    deps.diag.warnOnce(`NMWRN011:name:${taken}`, `NMWRN011 a pool named ${taken} is already bound; this one is named ${name}`);
+    deps.diag.warn(Warnings.DB_POOL_NAME_TAKEN, { taken, name }, `name:${taken}`);
   }
 
   const querySpans = detected.kind === 'generic-pool' ? false : (options.querySpans ?? tracingTakesQueries(deps));

@@ -2,13 +2,14 @@
  * Consumer lag per group, topic and partition, computed from real offsets: the partition's high watermark minus
  * the group's committed offset (minus the low watermark when the group has committed nothing yet), read with the
  * kafkajs admin client at scrape time. Reads are cached for a second and bounded by a timeout, so scrapes never
- * hammer the brokers or hang on them; a failed read leaves the series out (NMWRN010, once) until the next succeeds.
+ * hammer the brokers or hang on them; a failed read leaves the series out (Warnings.KAFKA_LAG_UNREADABLE, once) until the next succeeds.
  *
  * Names follow the Kafka client's metrics as Micrometer exposes them:
  * `kafka_consumer_fetch_manager_records_lag{client_id,group,topic,partition}` (current lag) and
  * `kafka_consumer_fetch_manager_records_lag_max` (the largest lag of the partition seen since the previous read).
  */
 import type { Admin } from 'kafkajs';
+import { Warnings } from '../core/warnings.js';
 import type { Gauge } from '../metrics/gauge.js';
 import type { KafkaDeps } from './deps.js';
 
@@ -86,7 +87,7 @@ export class LagMonitor {
       this.#rows = rows;
     } catch (err) {
       this.#rows = [];
-      this.#deps.diag.warnOnce('NMWRN010', `NMWRN010 Kafka consumer lag could not be read, its series are left out: ${String(err)}`);
+      this.#deps.diag.warn(Warnings.KAFKA_LAG_UNREADABLE, err);
     } finally {
       if (timer) clearTimeout(timer);
       this.#readAt = Date.now();

@@ -7,12 +7,13 @@
  *
  * Two registries because prom-client fixes the format per registry and renames counter families when it writes
  * OpenMetrics; each view keeps its own name so the two never disturb each other. Asking for a meter a second time
- * returns the same meter; asking with another type or other label names warns once (NMWRN002) and returns a no-op,
+ * returns the same meter; asking with another type or other label names warns once (Warnings.METER_KIND_CONFLICT) and returns a no-op,
  * never throws (prom-client's throw on duplicates is what we avoid).
  */
 import { Registry } from 'prom-client';
 import type { DistributionOptions } from '../sdk/config.js';
 import type { Diag } from '../core/diag.js';
+import { Warnings } from '../core/warnings.js';
 import { bucketsFor } from './distribution.js';
 import { PromBackedCounter, type Counter } from './counter.js';
 import type { Family, Sample } from './family.js';
@@ -186,23 +187,23 @@ export class MeterRegistry {
     const existing = this.#entries.get(base);
     if (existing) {
       if (existing.kind === kind && existing.labelKey === labelKey) return existing.meter;
-      this.#diag.warnOnce(
-        `NMWRN002:${base}`,
-        `NMWRN002 meter ${base} already exists as a ${existing.kind} with labels [${existing.labelKey}]; ` +
-          `the request for a ${kind} with labels [${labelKey}] gets a no-op meter`,
+      this.#diag.warn(
+        Warnings.METER_KIND_CONFLICT,
+        { meter: base, kind: existing.kind, labels: existing.labelKey, requestedKind: kind, requestedLabels: labelKey },
+        base,
       );
       return noop;
     }
     for (const tag of Object.keys(this.#commonTags)) {
       if (labelNames.includes(tag)) {
-        this.#diag.warnOnce(`NMWRN002:${base}:${tag}`, `NMWRN002 meter ${base} uses the common tag "${tag}" as a label; it gets a no-op meter`);
+        this.#diag.warn(Warnings.METER_COMMON_TAG_LABEL, { meter: base, tag }, `${base}:${tag}`);
         return noop;
       }
     }
     const { meter, families } = create();
     for (const family of families) {
       if (this.#familyNames.has(family.name)) {
-        this.#diag.warnOnce(`NMWRN002:${family.name}`, `NMWRN002 metric family ${family.name} already exists; ${base} gets a no-op meter`);
+        this.#diag.warn(Warnings.METER_FAMILY_EXISTS, { family: family.name, meter: base }, family.name);
         return noop;
       }
     }
@@ -233,7 +234,7 @@ function view(family: Family, name: string, diag: Diag) {
       try {
         values = await family.collect();
       } catch (err) {
-        diag.warnOnce(`NMWRN006:${family.name}`, `NMWRN006 collecting ${family.name} failed, its series are left out: ${String(err)}`);
+        diag.warn(Warnings.METER_COLLECT_FAILED, { family: family.name, error: err }, family.name);
       }
       return { name, help: family.help, type: family.type, aggregator: 'sum', values };
     },

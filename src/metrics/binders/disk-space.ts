@@ -7,12 +7,13 @@
  * appended to the working directory at bind time, unnormalised (`.` → `/app/.`, as in Boot's default). The
  * absolute path is also what gets stat'ed, so a later `process.chdir()` does not move the measurement.
  *
- * A path that cannot be stat'ed (missing, no permission) warns once (NMWRN004) and its series are left out; it is
+ * A path that cannot be stat'ed (missing, no permission) warns once (Warnings.DISK_PATH_UNREADABLE) and its series are left out; it is
  * tried again at each scrape, so a volume mounted later appears. Other paths are unaffected.
  * statfs is a blocking system call, like Java's; on a hung network mount it blocks the scrape's turn of the loop.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
 import type { GaugeChild } from '../gauge.js';
 
@@ -50,10 +51,7 @@ export const diskSpaceBinder: MeterBinder = {
         return fs.statfsSync(w.label);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException | undefined)?.code ?? String(err);
-        context.diag.warnOnce(
-          `NMWRN004:${w.label}`,
-          `NMWRN004 disk-space path ${w.label} cannot be read (${code}); its disk_free_bytes and disk_total_bytes are left out`,
-        );
+        context.diag.warn(Warnings.DISK_PATH_UNREADABLE, { path: w.label, code }, w.label);
         return undefined;
       }
     };

@@ -14,6 +14,7 @@
  * at the scrape is not seen. Not registered where perf_hooks lacks the monitor.
  */
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
 import type { Gauge } from '../gauge.js';
 import type { Meter } from '../registry.js';
@@ -47,9 +48,10 @@ export const eventLoopBinder: MeterBinder = {
         histogram.enable();
       } catch (err) {
         histogram = undefined;
-        context.diag.warnOnce(
-          'NMWRN006:event-loop',
-          `NMWRN006 event-loop: the delay monitor cannot start, nodejs_eventloop_lag_* are left out: ${String(err)}`,
+        context.diag.warn(
+          Warnings.BINDER_SOURCE_FAILED,
+          { binder: 'event-loop', problem: `the delay monitor cannot start, nodejs_eventloop_lag_* are left out: ${String(err)}` },
+          'event-loop',
         );
       }
     }

@@ -5,9 +5,10 @@
  * Open files are the entries of /proc/self/fd; the listing itself holds one descriptor while it runs, as
  * `ls /proc/self/fd` would count its own, so the value may be one above what the application holds.
  * The maximum is the soft limit of "Max open files" in /proc/self/limits; when it is "unlimited" the series is
- * not registered. A read that fails at scrape time leaves the series out of that scrape (NMWRN006).
+ * not registered. A read that fails at scrape time leaves the series out of that scrape (Warnings.BINDER_SOURCE_FAILED).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
 
 /** Prometheus series names this binder can emit. @since 0.1.0 */
@@ -45,9 +46,10 @@ export const fileDescriptorsBinder: MeterBinder = {
 
     const failed = (what: string, err: unknown): void => {
       const code = (err as NodeJS.ErrnoException | undefined)?.code ?? String(err);
-      context.diag.warnOnce(
-        `NMWRN006:file-descriptors:${what}`,
-        `NMWRN006 file-descriptors: reading ${what} failed (${code}); the series is left out of this scrape`,
+      context.diag.warn(
+        Warnings.BINDER_SOURCE_FAILED,
+        { binder: 'file-descriptors', problem: `reading ${what} failed (${code}); the series is left out of this scrape` },
+        `file-descriptors:${what}`,
       );
     };
 

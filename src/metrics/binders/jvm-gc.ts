@@ -22,6 +22,7 @@
  */
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import v8, { type GCProfiler, type GCProfilerResult } from 'node:v8';
+import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
 import type { Meter } from '../registry.js';
 import type { TimerChild } from '../timer.js';
@@ -138,9 +139,10 @@ export const jvmGcBinder: MeterBinder = {
       observer.observe({ entryTypes: ['gc'] });
       stops.push(() => observer.disconnect());
     } catch (err) {
-      context.diag.warnOnce(
-        'NMWRN006:jvm-gc:observer',
-        `NMWRN006 jvm-gc: GC entries cannot be observed, jvm_gc_pause_seconds stays empty: ${String(err)}`,
+      context.diag.warn(
+        Warnings.BINDER_SOURCE_FAILED,
+        { binder: 'jvm-gc', problem: `GC entries cannot be observed, jvm_gc_pause_seconds stays empty: ${String(err)}` },
+        'jvm-gc:observer',
       );
     }
 
@@ -152,9 +154,10 @@ export const jvmGcBinder: MeterBinder = {
         profiler.start();
       } catch (err) {
         profiler = undefined;
-        context.diag.warnOnce(
-          'NMWRN006:jvm-gc:profiler',
-          `NMWRN006 jvm-gc: the V8 GC profiler cannot start, allocation and promotion are left out: ${String(err)}`,
+        context.diag.warn(
+          Warnings.BINDER_SOURCE_FAILED,
+          { binder: 'jvm-gc', problem: `the V8 GC profiler cannot start, allocation and promotion are left out: ${String(err)}` },
+          'jvm-gc:profiler',
         );
       }
       if (profiler !== undefined) {
@@ -183,9 +186,10 @@ export const jvmGcBinder: MeterBinder = {
             result = running.stop();
             running.start();
           } catch (err) {
-            context.diag.warnOnce(
-              'NMWRN006:jvm-gc:rotate',
-              `NMWRN006 jvm-gc: reading the V8 GC profiler failed: ${String(err)}`,
+            context.diag.warn(
+              Warnings.BINDER_SOURCE_FAILED,
+              { binder: 'jvm-gc', problem: `reading the V8 GC profiler failed: ${String(err)}` },
+              'jvm-gc:rotate',
             );
           }
           if (result === undefined) return;

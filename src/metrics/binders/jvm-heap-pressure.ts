@@ -13,6 +13,7 @@
  */
 import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
 
 /** Prometheus series names this binder can emit. @since 0.1.0 */
@@ -66,10 +67,13 @@ export const jvmHeapPressureBinder: MeterBinder = {
       observer.observe({ entryTypes: ['gc'] });
     } catch (err) {
       observer = undefined;
-      context.diag.warnOnce(
-        'NMWRN006:jvm-heap-pressure',
-        'NMWRN006 jvm-heap-pressure: GC entries cannot be observed, jvm_gc_overhead and jvm_memory_usage_after_gc ' +
-          `are left out: ${String(err)}`,
+      context.diag.warn(
+        Warnings.BINDER_SOURCE_FAILED,
+        {
+          binder: 'jvm-heap-pressure',
+          problem: `GC entries cannot be observed, jvm_gc_overhead and jvm_memory_usage_after_gc are left out: ${String(err)}`,
+        },
+        'jvm-heap-pressure',
       );
       return () => {};
     }

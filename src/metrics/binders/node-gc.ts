@@ -6,6 +6,7 @@
  * a GC allocates nothing beyond the entries perf_hooks hands over.
  */
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
 import type { TimerChild } from '../timer.js';
 
@@ -63,9 +64,10 @@ export const nodeGcBinder: MeterBinder = {
       observer.observe({ entryTypes: ['gc'] });
     } catch (err) {
       observer = undefined;
-      context.diag.warnOnce(
-        'NMWRN006:node-gc',
-        `NMWRN006 node-gc: GC entries cannot be observed, nodejs_gc_duration_seconds stays empty: ${String(err)}`,
+      context.diag.warn(
+        Warnings.BINDER_SOURCE_FAILED,
+        { binder: 'node-gc', problem: `GC entries cannot be observed, nodejs_gc_duration_seconds stays empty: ${String(err)}` },
+        'node-gc',
       );
     }
 

@@ -11,6 +11,7 @@
  * A type once seen keeps its series, at 0 when it has no resource left, so series do not come and go.
  * Unref'd handles and timers do not keep the loop alive and are not listed.
  */
+import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
 import type { GaugeChild } from '../gauge.js';
 
@@ -48,9 +49,10 @@ export const nodeHandlesBinder: MeterBinder = {
         try {
           info = process.getActiveResourcesInfo();
         } catch (err) {
-          context.diag.warnOnce(
-            'NMWRN006:node-handles',
-            `NMWRN006 node-handles: reading active resources failed, the series are left out: ${String(err)}`,
+          context.diag.warn(
+            Warnings.BINDER_SOURCE_FAILED,
+            { binder: 'node-handles', problem: `reading active resources failed, the series are left out: ${String(err)}` },
+            'node-handles',
           );
           g.reset();
           types.clear();

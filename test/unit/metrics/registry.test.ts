@@ -70,7 +70,7 @@ test('a failing collect leaves that family out and warns; the scrape succeeds', 
   const text = await r.scrape();
   assert.equal(seriesOf(text, 'fine')[0]!.value, 1);
   assert.equal(seriesOf(text, 'broken').length, 0);
-  assert.ok(r.messages.some((m) => m.includes('NMWRN006') && m.includes('boom')));
+  assert.ok(r.messages.some((m) => m.includes('NMWRN012') && m.includes('boom')));
 });
 
 test('remove() drops the series; the name can be registered again', async () => {
