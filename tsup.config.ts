@@ -1,17 +1,57 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
+type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * `src/register.ts` imports `./index.js`; in the build that import stays an import of the main entry of the same
+ * format (dist/index.js from dist/register.js, dist/index.cjs from dist/register.cjs) instead of a second bundled
+ * copy of everything.
+ */
+function registerUsesMainEntry(format: 'esm' | 'cjs'): EsbuildPlugin {
+  return {
+    name: 'register-uses-main-entry',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/index\.js$/ }, (args) =>
+        /[\\/]src[\\/]register\.ts$/.test(args.importer)
+          ? { path: format === 'cjs' ? './index.cjs' : './index.js', external: true }
+          : undefined,
+      );
+    },
+  };
+}
+
+const shared: Options = {
   entry: {
     index: 'src/index.ts',
+    // `node --import nodemeter/register` / `node -r nodemeter/register`: instrument from the environment.
+    register: 'src/register.ts',
     // The Loki shipping worker runs in its own thread, loaded by file name.
     'loki-worker': 'src/logging/loki-worker.ts',
   },
-  format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
+  // No source maps in the package: they doubled its unpacked size, and stack traces through dist/ stay readable
+  // (the build is not minified, names and comments are kept).
+  sourcemap: false,
+  // `import.meta.url` in the CommonJS build too: the OpenTelemetry SDK is loaded through createRequire() only when
+  // tracing is on (src/tracing/sdk.ts).
+  shims: true,
+  target: 'node22',
   platform: 'node',
   splitting: false,
   treeshake: true,
-});
+};
+
+// The two formats build side by side; `npm run build` empties dist/ first (a `clean` here would race the other).
+export default defineConfig([
+  {
+    ...shared,
+    format: ['esm'],
+    dts: { entry: { index: 'src/index.ts', register: 'src/register.ts' } },
+    esbuildPlugins: [registerUsesMainEntry('esm')],
+  },
+  {
+    ...shared,
+    format: ['cjs'],
+    dts: { entry: { index: 'src/index.ts', register: 'src/register.ts' } },
+    esbuildPlugins: [registerUsesMainEntry('cjs')],
+  },
+]);

@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// Runs nodemeter's test suites on Node's built-in runner, with the Node that runs this script.
+// Runs nodemeter's test suites on Node's built-in runner, with the Node that runs this script when it is one
+// nodemeter supports (22 or newer); on an older Node it runs them on Node 22 fetched from the npm registry
+// (`npx -y node@22`) and says so.
 //
-//   node scripts/run-tests.mjs [unit|smoke|integration]...   (no argument: all three)
+//   node scripts/run-tests.mjs [unit|smoke|package|integration]...   (no argument: all four)
+//
+// `smoke` and `package` test the build: run `npm run build` first (`npm test` does). `package` packs the build and
+// installs the tarball into fresh projects (the npm registry or its cache must be reachable).
 //
 // Integration test files name the backends they need in a header line `// @backends prometheus zipkin`.
 // For each one, an address from the environment is used if set (PROMETHEUS_URL, ...); otherwise the project's
@@ -16,8 +21,25 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const SUITES = {
   unit: { dir: 'test/unit', suffix: '.test.ts' },
   smoke: { dir: 'test/smoke', suffix: '.test.mjs' },
+  package: { dir: 'test/package', suffix: '.test.mjs' },
   integration: { dir: 'test/integration', suffix: '.int.test.ts' },
 };
+// The oldest Node line nodemeter supports (package.json `engines`); Node 20 reached its end of life in April 2026.
+const OLDEST_SUPPORTED = 22;
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < OLDEST_SUPPORTED) {
+  console.error(
+    `[tests] node ${process.version} is older than nodemeter supports (>= ${OLDEST_SUPPORTED}); ` +
+      `running the suites on Node ${OLDEST_SUPPORTED} from the npm registry (npx -y node@${OLDEST_SUPPORTED})`,
+  );
+  const rerun = spawnSync(
+    'npx',
+    ['-y', `node@${OLDEST_SUPPORTED}`, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { cwd: root, stdio: 'inherit' },
+  );
+  process.exit(rerun.status ?? 1);
+}
 // The variable that points at an existing backend, per service of scripts/stack.
 const BACKEND_ENV = {
   prometheus: ['PROMETHEUS_URL', 'PROMETHEUS_TARGETS_DIR'],
