@@ -208,8 +208,6 @@ export const Warnings = {
     'NMWRN020',
     'the log buffer is full; the oldest waiting lines are dropped and counted in nodemeter_logs_dropped_total{reason="buffer_full"}',
   ),
-  /** The Loki worker reported trouble of its own (e.g. an unsupported pino-loki version). */
-  LOKI_WORKER_WARNING: warning('NMWRN020', (message: string) => message),
   /** The Loki worker failed; log lines are no longer shipped and are counted. */
   LOKI_WORKER_FAILED: warning(
     'NMWRN020',

@@ -11,6 +11,7 @@
  */
 import { pino, type BaseLogger, type DestinationStream, type Logger } from 'pino';
 import type { Diag } from '../core/diag.js';
+import { Warnings } from '../core/warnings.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { Fanout } from './fanout.js';
 import { LogEventCounter } from './log-events.js';
@@ -70,10 +71,7 @@ export function setupLogging(config: ResolvedLoggingConfig, deps: LoggingDeps): 
     try {
       loki = startLokiTransport(config.loki, deps);
     } catch (err) {
-      deps.diag.warnOnce(
-        'NMWRN020:start',
-        `NMWRN020 logs cannot be shipped to Loki: the transport did not start (${err instanceof Error ? err.message : String(err)})`,
-      );
+      deps.diag.warn(Warnings.LOKI_START_FAILED, err, 'start');
     }
   }
   const consoleStream =
@@ -121,7 +119,7 @@ export function setupLogging(config: ResolvedLoggingConfig, deps: LoggingDeps): 
           await flush();
           await loki?.close();
         } catch (err) {
-          deps.diag.warn(`shutdown of logging failed: ${String(err)}`);
+          deps.diag.warn(Warnings.SHUTDOWN_FAILED, { step: 'logging', error: err });
         } finally {
           unbindEvents();
         }

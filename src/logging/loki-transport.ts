@@ -17,14 +17,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type DestinationStream } from 'pino';
 import type { Diag } from '../core/diag.js';
+import { Warnings } from '../core/warnings.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import type { ShipperEvent } from './loki-shipper.js';
 import { LOKI_EVENT, type LokiWorkerOptions } from './loki-protocol.js';
 import { createSharedCounters, SharedCounters, SLOT } from './shared-counters.js';
 import type { ResolvedLokiConfig } from './options.js';
-
-/** The warning code of everything that goes wrong while shipping logs (proposed; see docs/guides/logging.md). */
-export const WARN_LOKI = 'NMWRN020';
 
 /** A started Loki transport. */
 export interface LokiTransport {
@@ -67,35 +65,26 @@ function workerTarget(): string {
   throw new Error(`nodemeter's Loki worker (loki-worker.js) is missing in ${dir}`);
 }
 
-function describeEvent(event: ShipperEvent, url: string): { level: 'warn' | 'info' | 'debug'; key: string; text: string } {
+/** Reports a worker event: trouble as a declared warning, recovery at info. */
+function report(diag: Diag, event: ShipperEvent, url: string): void {
   switch (event.type) {
     case 'failed':
-      return {
-        level: event.attempt === 1 ? 'warn' : 'debug',
-        key: `${WARN_LOKI}:${url}`,
-        text:
-          `${WARN_LOKI} pushing logs to ${url} failed (${event.error ?? `HTTP ${event.status}`}); lines are kept up ` +
-          'to the buffer bound and retried with backoff; lines beyond it are dropped and counted in ' +
-          'nodemeter_logs_dropped_total{reason="buffer_full"}',
-      };
+      // Once per URL: the first attempt of the first outage warns; retries, and later outages, go to debug.
+      diag.warn(Warnings.LOKI_PUSH_FAILED, { url, reason: event.error ?? `HTTP ${event.status}` }, url);
+      return;
     case 'recovered':
-      return { level: 'info', key: '', text: `pushing logs to ${url} works again after ${event.attempts} failed attempts` };
+      diag.info(`pushing logs to ${url} works again after ${event.attempts} failed attempts`);
+      return;
     case 'rejected':
-      return {
-        level: 'warn',
-        key: `${WARN_LOKI}:rejected:${event.status ?? 'invalid'}`,
-        text:
-          `${WARN_LOKI} ${url} refused ${event.lines} log lines (${event.error ?? `HTTP ${event.status}`}); they are not ` +
-          'retried and are counted in nodemeter_logs_dropped_total{reason="rejected"}',
-      };
+      diag.warn(
+        Warnings.LOKI_REJECTED,
+        { url, lines: event.lines, reason: event.error ?? `HTTP ${event.status}` },
+        `rejected:${event.status ?? 'invalid'}`,
+      );
+      return;
     case 'dropped':
-      return event.reason === 'shutdown'
-        ? { level: 'warn', key: '', text: `${WARN_LOKI} ${event.lines} log lines were still unsent at shutdown and are dropped` }
-        : {
-            level: 'warn',
-            key: `${WARN_LOKI}:buffer_full`,
-            text: `${WARN_LOKI} the log buffer is full; the oldest waiting lines are dropped and counted in nodemeter_logs_dropped_total{reason="buffer_full"}`,
-          };
+      if (event.reason === 'shutdown') diag.warn(Warnings.LOKI_UNSENT_AT_SHUTDOWN, event.lines);
+      else diag.warn(Warnings.LOKI_BUFFER_FULL, undefined, 'buffer_full');
   }
 }
 
@@ -132,17 +121,11 @@ export function startLokiTransport(
   const stream = pino.transport({ target: workerTarget(), options }) as unknown as ThreadStreamLike;
 
   const redactedUrl = config.url.replace(/\/\/[^/@]*@/, '//');
-  stream.on(LOKI_EVENT, (event: ShipperEvent) => {
-    const { level, key, text } = describeEvent(event, redactedUrl);
-    if (level === 'warn' && key !== '') diag.warnOnce(key, text);
-    else if (level === 'warn') diag.warn(text);
-    else if (level === 'info') diag.info(text);
-    else diag.debug(text);
-  });
+  stream.on(LOKI_EVENT, (event: ShipperEvent) => report(diag, event, redactedUrl));
   let failed = false;
   stream.on('error', (err: Error) => {
     failed = true;
-    diag.warnOnce(`${WARN_LOKI}:worker`, `${WARN_LOKI} the Loki transport worker failed (${err.message}); log lines are no longer shipped and are counted in nodemeter_logs_dropped_total{reason="transport_failed"}`);
+    diag.warn(Warnings.LOKI_WORKER_FAILED, err, 'worker');
   });
 
   const transport: LokiTransport = {

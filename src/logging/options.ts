@@ -2,7 +2,7 @@
  * Options of the logging integration, their defaults, validation (coded errors naming the option) and the
  * environment variables that fill what the options leave out.
  *
- * Environment (explicit options win; a value that does not parse is reported once as NMWRN001 and ignored):
+ * Environment (explicit options win; a value that does not parse is reported once as Warnings.ENV_VALUE_IGNORED and ignored):
  *   NODEMETER_LOGGING_LEVEL, LOGGING_LEVEL_ROOT   level of the application logger (Spring's logging.level.root)
  *   NODEMETER_LOGGING_KEYS                        spring | otel
  *   NODEMETER_LOGGING_CONSOLE                     json | pretty | false
@@ -289,7 +289,7 @@ export function resolveLoggingOptions(options: unknown, env: LoggingEnv = {}, pr
   };
 }
 
-/** A variable whose value was ignored, and why (reported by the caller as NMWRN001). @since 0.1.0 */
+/** A variable whose value was ignored, and why (reported by the caller as Warnings.ENV_VALUE_IGNORED). @since 0.1.0 */
 export interface LoggingEnvProblem {
   variable: string;
   message: string;
