@@ -1,7 +1,5 @@
 /** Reading logs back from the real VictoriaLogs of the test stack (LogsQL), and stopping/starting it. */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { stack as stackService } from './stack.js';
 
 export const VICTORIALOGS_URL = process.env.VICTORIALOGS_URL ?? '';
 
@@ -51,16 +49,7 @@ export function streamLabels(line: StoredLine): Record<string, string> {
   return out;
 }
 
-const STACK = fileURLToPath(new URL('../../scripts/stack', import.meta.url));
-const run = promisify(execFile);
-
 /** `scripts/stack up|down|status victorialogs`, without blocking this process's event loop. */
-export async function stack(action: 'up' | 'down' | 'status'): Promise<boolean> {
-  try {
-    await run('bash', [STACK, action, 'victorialogs'], { timeout: 120_000 });
-    return true;
-  } catch (err) {
-    if (action === 'status') return false;
-    throw err;
-  }
+export function stack(action: 'up' | 'down' | 'status'): Promise<boolean> {
+  return stackService(action, 'victorialogs');
 }

@@ -6,10 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import express from 'express';
 import genericPool from 'generic-pool';
@@ -18,11 +16,12 @@ import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import pg from 'pg';
 import { Diag } from '../../src/core/diag.js';
-import { HealthRegistry } from '../../src/health/registry.js';
-import { MeterRegistry } from '../../src/metrics/registry.js';
-import { ObservationRegistry } from '../../src/observation/registry.js';
+import { createHealthRegistry } from '../../src/health/registry.js';
+import { PrometheusMeterRegistry } from '../../src/metrics/registry.js';
+import { createObservationRegistry } from '../../src/observation/registry.js';
 import { bindPool, type DbBindOptions } from '../../src/db/index.js';
 import { instrument, type Nodemeter } from '../../src/index.js';
+import { stack } from '../helpers/stack.js';
 import { close, waitFor } from '../helpers/http.js';
 import { parseExposition } from '../helpers/registry.js';
 import { find } from '../helpers/series.js';
@@ -31,7 +30,6 @@ import { untracedFetch } from '../helpers/untraced.js';
 
 const POSTGRES_URL = process.env.POSTGRES_URL ?? '';
 const MARIADB_URL = process.env.MARIADB_URL ?? '';
-const STACK = fileURLToPath(new URL('../../scripts/stack', import.meta.url));
 
 before(() => {
   if (!POSTGRES_URL || !MARIADB_URL) throw new Error('POSTGRES_URL and MARIADB_URL must be set (npm test starts the stack)');
@@ -43,9 +41,9 @@ function newDeps() {
   const messages: string[] = [];
   const diag = new Diag('debug', (level, m) => messages.push(`${level} ${m}`));
   return {
-    registry: new MeterRegistry({ application: 'db-test' }, diag),
-    health: new HealthRegistry(),
-    observations: new ObservationRegistry(diag),
+    registry: new PrometheusMeterRegistry({ application: 'db-test' }, diag),
+    health: createHealthRegistry(),
+    observations: createObservationRegistry(diag),
     diag,
     messages,
   };
@@ -570,10 +568,6 @@ test('query spans: a query inside a request is a CLIENT child span with the sani
   }
 });
 
-function stack(command: 'up' | 'down', service: string): void {
-  const r = spawnSync('bash', [STACK, command, service], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-}
 
 interface HealthBody {
   status: string;
@@ -600,7 +594,7 @@ test('health: PostgreSQL stopped → db DOWN with the error, other routes served
     });
     await call(`${app.url}/orders/1`).then((r) => r.arrayBuffer());
 
-    stack('down', 'postgres');
+    await stack('down', 'postgres');
     stopped = true;
     const down = await waitFor(
       'db DOWN',
@@ -628,7 +622,7 @@ test('health: PostgreSQL stopped → db DOWN with the error, other routes served
     const text = await app.nm.scrape();
     assert.equal(find(text, 'hikaricp_connections_active', { pool: 'orders-db' })!.value, 0);
 
-    stack('up', 'postgres');
+    await stack('up', 'postgres');
     stopped = false;
     const back = await waitFor(
       'db UP again',
@@ -644,12 +638,12 @@ test('health: PostgreSQL stopped → db DOWN with the error, other routes served
     assert.equal(res.status, 200);
     await res.arrayBuffer();
   } finally {
-    if (stopped) stack('up', 'postgres');
+    if (stopped) await stack('up', 'postgres');
     await app.stop();
   }
 });
 
-after(() => {
+after(async () => {
   // Leave PostgreSQL running for the other suites, whatever happened above.
-  spawnSync('bash', [STACK, 'up', 'postgres'], { encoding: 'utf8' });
+  await stack('up', 'postgres');
 });

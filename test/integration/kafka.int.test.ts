@@ -7,10 +7,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import express from 'express';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -20,12 +18,12 @@ import { close, waitFor } from '../helpers/http.js';
 import { find, waitForSeries } from '../helpers/series.js';
 import { randomHex, requireZipkin, waitForTrace, ZIPKIN_URL, type ZipkinSpan } from '../helpers/zipkin.js';
 import { untracedFetch } from '../helpers/untraced.js';
+import { stack } from '../helpers/stack.js';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const A = `kafka-a-${process.pid}`;
 const B = `kafka-b-${process.pid}`;
 const C = `kafka-c-${process.pid}`;
-const STACK = fileURLToPath(new URL('../../scripts/stack', import.meta.url));
 const raw = () => new Kafka({ clientId: 'test', brokers: BROKERS, logLevel: logLevel.NOTHING });
 let admin: Admin;
 let serviceC: ChildService;
@@ -316,8 +314,7 @@ test('broker stopped and restarted mid-stream: only kafkajs errors reach the cal
   try {
     await producer.send({ topic, messages: [{ value: 'before' }] });
     await waitFor('"before" consumed', () => (received.has('before') ? true : undefined), 30_000, 100);
-    const down = spawnSync('bash', [STACK, 'down', 'kafka'], { encoding: 'utf8' });
-    assert.equal(down.status, 0, down.stderr);
+    await stack('down', 'kafka');
     for (let i = 0; i < 3; i++) {
       try {
         await producer.send({ topic, messages: [{ value: `during-${i}` }] });
@@ -328,8 +325,7 @@ test('broker stopped and restarted mid-stream: only kafkajs errors reach the cal
     assert.ok(errors.length > 0, 'sends fail while the broker is down');
     for (const err of errors) assert.match((err as Error).name, /^KafkaJS/, `a kafkajs error: ${(err as Error).name}`);
     await waitForSeries(() => nm.scrape(), 'spring_kafka_template_seconds_count', { name: 'restarter', result: 'failure' });
-    const up = spawnSync('bash', [STACK, 'up', 'kafka'], { encoding: 'utf8' });
-    assert.equal(up.status, 0, up.stderr);
+    await stack('up', 'kafka');
     await waitFor('sends to succeed again', async () => {
       try {
         await producer.send({ topic, messages: [{ value: 'after' }] });

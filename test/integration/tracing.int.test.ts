@@ -7,10 +7,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import express from 'express';
 import { instrument, type Nodemeter, type NodemeterOptions } from '../../src/index.js';
@@ -19,6 +17,7 @@ import { close, waitFor } from '../helpers/http.js';
 import { find } from '../helpers/series.js';
 import { getTrace, randomHex, requireZipkin, waitForTrace, ZIPKIN_URL, type ZipkinSpan } from '../helpers/zipkin.js';
 import { untracedFetch } from '../helpers/untraced.js';
+import { stack } from '../helpers/stack.js';
 
 const A = `svc-a-${process.pid}`;
 
@@ -233,13 +232,11 @@ test('shutdown() with pending spans: every one reaches Zipkin', async () => {
   for (const id of ids) assert.equal((await getTrace(id)).length, 1, `trace ${id} exported by shutdown`);
 });
 
-const STACK = fileURLToPath(new URL('../../scripts/stack', import.meta.url));
 
 test('Zipkin stopped under load: the service keeps answering, drops are counted, memory stays bounded; back: export resumes', async () => {
   const a = await startA({ export: { maxQueueSize: 512, scheduledDelayMs: 100 } });
   try {
-    const down = spawnSync('bash', [STACK, 'down', 'zipkin'], { encoding: 'utf8' });
-    assert.equal(down.status, 0, down.stderr);
+    await stack('down', 'zipkin');
     const rssBefore = process.memoryUsage.rss();
     let ok = 0;
     for (let round = 0; round < 30; round++) {
@@ -258,8 +255,7 @@ test('Zipkin stopped under load: the service keeps answering, drops are counted,
     const grown = (process.memoryUsage.rss() - rssBefore) / 1024 / 1024;
     assert.ok(grown < 150, `RSS grew ${grown.toFixed(0)} MiB for 3000 requests with Zipkin down`);
 
-    const up = spawnSync('bash', [STACK, 'up', 'zipkin'], { encoding: 'utf8' });
-    assert.equal(up.status, 0, up.stderr);
+    await stack('up', 'zipkin');
     const { traceId } = (await (await call(`${a.url}/whoami`)).json()) as { traceId: string };
     const spans = await waitForTrace(traceId, 1, 30_000);
     assert.equal(spans[0]!.localEndpoint?.serviceName, A);
