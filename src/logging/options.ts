@@ -14,7 +14,7 @@
  *   NODEMETER_LOKI_TIMEOUT_MS, NODEMETER_LOKI_FLUSH_TIMEOUT_MS
  * (NODEMETER_LOG_LEVEL is the level of nodemeter's own diagnostics, not of the application's logs.)
  */
-import { NodemeterError } from '../core/errors.js';
+import { EnvReader, checkKeys, invalid, isPlainObject, pairsOf, type EnvProblem, type EnvSource } from '../core/validate.js';
 
 /** pino's levels, plus `silent`. @since 0.1.0 */
 export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -131,33 +131,6 @@ const NUMBER_BOUNDS = {
 } as const satisfies Record<string, readonly [number, number, number]>;
 
 type NumberOption = keyof typeof NUMBER_BOUNDS;
-
-function shown(value: unknown): string {
-  try {
-    return typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? typeof value);
-  } catch {
-    return typeof value;
-  }
-}
-
-function invalid(option: string, expected: string, got: unknown): NodemeterError {
-  return new NodemeterError('NM_ERR_CONFIG_INVALID', `option "${option}" must be ${expected}, got ${shown(got)}`);
-}
-
-function checkKeys(option: string, value: object, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw new NodemeterError(
-        'NM_ERR_CONFIG_UNKNOWN_OPTION',
-        `unknown option "${option}.${key}"; known options here: ${allowed.join(', ')}`,
-      );
-    }
-  }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Checks a push URL; returns it without user info, and the basic auth the user info gave. */
 function parseUrl(option: string, value: string): { url: string; basicAuth?: { username: string; password: string } } {
@@ -290,28 +263,18 @@ export function resolveLoggingOptions(options: unknown, env: LoggingEnv = {}, pr
 }
 
 /** A variable whose value was ignored, and why (reported by the caller as Warnings.ENV_VALUE_IGNORED). @since 0.1.0 */
-export interface LoggingEnvProblem {
-  variable: string;
-  message: string;
-}
+export type LoggingEnvProblem = EnvProblem;
 
 /** Reads the logging variables. Never throws. @since 0.1.0 */
-export function readLoggingEnv(env: Record<string, string | undefined> = process.env): {
+export function readLoggingEnv(env: EnvSource = process.env): {
   config: LoggingEnv;
   problems: LoggingEnvProblem[];
 } {
   const config: LoggingEnv = {};
-  const problems: LoggingEnvProblem[] = [];
-  const first = (names: readonly string[]): [string, string] | undefined => {
-    for (const name of names) {
-      const v = env[name];
-      if (v !== undefined && v.trim() !== '') return [name, v.trim()];
-    }
-    return undefined;
-  };
-  const bad = (variable: string, value: string, expected: string): void => {
-    problems.push({ variable, message: `${variable}=${JSON.stringify(value)} ignored: expected ${expected}` });
-  };
+  const reader = new EnvReader(env);
+  const problems = reader.problems;
+  const first = (names: readonly string[]) => reader.first(names);
+  const bad = (variable: string, value: string, expected: string): void => reader.bad(variable, value, expected);
 
   const level = first(['NODEMETER_LOGGING_LEVEL', 'LOGGING_LEVEL_ROOT']);
   if (level) {
@@ -347,18 +310,10 @@ export function readLoggingEnv(env: Record<string, string | undefined> = process
   }
   const labels = first(['NODEMETER_LOKI_LABELS']);
   if (labels) {
-    const parsed: Record<string, string> = {};
-    let ok = true;
-    for (const pair of labels[1].split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-      const eq = pair.indexOf('=');
-      if (eq <= 0) {
-        ok = false;
-        break;
-      }
-      parsed[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
-    }
+    const parsed = pairsOf(labels[1]);
+    let ok = parsed !== undefined;
     try {
-      if (ok) loki.labels = checkLabels('NODEMETER_LOKI_LABELS', parsed);
+      if (parsed) loki.labels = checkLabels('NODEMETER_LOKI_LABELS', parsed);
     } catch {
       ok = false;
     }

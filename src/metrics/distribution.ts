@@ -2,7 +2,7 @@
  * Bucket boundaries for a timer from the distribution settings, looked up as Spring's PropertiesMeterFilter does:
  * the meter name, then each shorter dotted prefix, then `all`. Undefined means a summary without buckets.
  */
-import type { DistributionOptions } from '../sdk/config.js';
+import type { DistributionOptions } from './options.js';
 import { defaultTimerBuckets } from './buckets.js';
 
 function lookup<T>(table: Record<string, T> | undefined, name: string): T | undefined {

@@ -60,13 +60,13 @@ test('environment values that parse are used, the others are reported and ignore
     NODEMETER_METRICS_ENABLED: 'maybe',
   });
   assert.deepEqual(config.commonTags, { region: 'eu-west-1', env: 'prod' });
-  assert.equal(config.managementPort, 8081);
-  assert.deepEqual(config.disabledBinders, ['disk-space', 'jvm-gc']);
-  assert.deepEqual(config.exposure, ['health', 'prometheus']);
+  assert.equal(config.management?.port, 8081);
+  assert.deepEqual(config.metrics?.disabledBinders, ['disk-space', 'jvm-gc']);
+  assert.deepEqual(config.actuator?.exposure, ['health', 'prometheus']);
   assert.equal(config.diagLevel, undefined);
   assert.deepEqual(problems.map((p) => p.variable).sort(), ['NODEMETER_LOG_LEVEL', 'NODEMETER_METRICS_ENABLED']);
   const bad = readEnv({ NODEMETER_MANAGEMENT_PORT: 'eighty', NODEMETER_COMMON_TAGS: 'novalue' });
-  assert.equal(bad.config.managementPort, undefined);
+  assert.equal(bad.config.management?.port, undefined);
   assert.equal(bad.problems.length, 2);
   assert.match(bad.problems[0]!.message, /NODEMETER_COMMON_TAGS|NODEMETER_MANAGEMENT_PORT/);
 });

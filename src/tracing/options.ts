@@ -1,0 +1,231 @@
+/**
+ * Options of the tracing area (`tracing` in instrument()'s options): sampling, the Zipkin exporter, propagation
+ * formats and the bounds of the batch span processor.
+ *
+ * Environment (explicit options win; a value that does not parse is reported once as NMWRN001 and ignored):
+ *   NODEMETER_TRACING_ENABLED, MANAGEMENT_TRACING_ENABLED                   true | false (OTEL_SDK_DISABLED=true: off)
+ *   OTEL_TRACES_EXPORTER                                                   zipkin | none
+ *   NODEMETER_ZIPKIN_ENDPOINT, MANAGEMENT_ZIPKIN_TRACING_ENDPOINT, OTEL_EXPORTER_ZIPKIN_ENDPOINT
+ *   NODEMETER_TRACING_SAMPLING_PROBABILITY, MANAGEMENT_TRACING_SAMPLING_PROBABILITY (else OTEL_TRACES_SAMPLER[_ARG])
+ *   MANAGEMENT_TRACING_PROPAGATION_TYPE, OTEL_PROPAGATORS                   both directions
+ *   NODEMETER_TRACING_PROPAGATION_PRODUCE / _CONSUME, MANAGEMENT_TRACING_PROPAGATION_PRODUCE / _CONSUME
+ *   OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE, OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT
+ *
+ * Only names and types here: reading the options never loads the OpenTelemetry SDK.
+ */
+import {
+  EnvReader,
+  checkKeys,
+  invalid,
+  listOf,
+  optBoolean,
+  optInt,
+  optObject,
+  optString,
+  type EnvSource,
+  type OptionArea,
+} from '../core/validate.js';
+import { PROPAGATION_TYPES, type PropagationType } from './propagation.js';
+
+/** @since 0.1.0 */
+export interface TracingOptions {
+  /** Create spans and propagate context. Default true. */
+  enabled?: boolean;
+  /** Probability that a new trace is sampled (parent-based). Default 0.1, as Spring Boot. */
+  samplingProbability?: number;
+  zipkin?: {
+    /** Export spans to Zipkin. Default true. */
+    enabled?: boolean;
+    /** Default `http://localhost:9411/api/v2/spans`, as Spring's `management.zipkin.tracing.endpoint`. */
+    endpoint?: string;
+  };
+  propagation?: {
+    /** Formats injected into outgoing calls. Default `['w3c']`. */
+    produce?: PropagationType[];
+    /** Formats read from incoming calls. Default `['w3c', 'b3', 'b3multi']`. */
+    consume?: PropagationType[];
+  };
+  /** Bounds of the batch span processor (OpenTelemetry's defaults). */
+  export?: {
+    maxQueueSize?: number;
+    maxExportBatchSize?: number;
+    scheduledDelayMs?: number;
+    exportTimeoutMs?: number;
+  };
+}
+
+/** Bounds of the batch span processor after defaults. @since 0.1.0 */
+export interface ResolvedExportConfig {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMs: number;
+  exportTimeoutMs: number;
+}
+
+/** Tracing settings after environment and defaults. @since 0.1.0 */
+export interface ResolvedTracingConfig {
+  enabled: boolean;
+  samplingProbability: number;
+  zipkin: { enabled: boolean; endpoint: string };
+  propagation: { produce: readonly PropagationType[]; consume: readonly PropagationType[] };
+  export: ResolvedExportConfig;
+}
+
+/** What the environment contributed to the tracing settings. @since 0.1.0 */
+export interface TracingEnv {
+  enabled?: boolean;
+  zipkinEnabled?: boolean;
+  zipkinEndpoint?: string;
+  samplingProbability?: number;
+  propagationProduce?: PropagationType[];
+  propagationConsume?: PropagationType[];
+  exportQueue?: Partial<ResolvedExportConfig>;
+}
+
+const DEFAULT_ZIPKIN_ENDPOINT = 'http://localhost:9411/api/v2/spans';
+const HTTP_URL = /^https?:\/\/[^/]+/;
+
+function propagationList(option: string, value: unknown): PropagationType[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => !PROPAGATION_TYPES.includes(v as PropagationType))) {
+    throw invalid(option, `a non-empty array of ${PROPAGATION_TYPES.join(', ')}`, value);
+  }
+  return [...new Set(value as PropagationType[])];
+}
+
+/** Validates the `tracing` option and merges it over the environment and defaults. @since 0.1.0 */
+export function resolveTracingOptions(options: unknown, env: TracingEnv = {}, path = 'tracing'): ResolvedTracingConfig {
+  const t = optObject(path, options) ?? {};
+  checkKeys(path, t, ['enabled', 'samplingProbability', 'zipkin', 'propagation', 'export']);
+  const probability = t.samplingProbability;
+  if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) {
+    throw invalid(`${path}.samplingProbability`, 'a number from 0 to 1', probability);
+  }
+  const zipkin = optObject(`${path}.zipkin`, t.zipkin) ?? {};
+  checkKeys(`${path}.zipkin`, zipkin, ['enabled', 'endpoint']);
+  const endpoint = optString(`${path}.zipkin.endpoint`, zipkin.endpoint) ?? env.zipkinEndpoint;
+  if (endpoint !== undefined && !HTTP_URL.test(endpoint)) {
+    throw invalid(`${path}.zipkin.endpoint`, 'an http(s) URL', endpoint);
+  }
+  const propagation = optObject(`${path}.propagation`, t.propagation) ?? {};
+  checkKeys(`${path}.propagation`, propagation, ['produce', 'consume']);
+  const exp = optObject(`${path}.export`, t.export) ?? {};
+  checkKeys(`${path}.export`, exp, ['maxQueueSize', 'maxExportBatchSize', 'scheduledDelayMs', 'exportTimeoutMs']);
+  const envQueue = env.exportQueue ?? {};
+  const maxQueueSize = optInt(`${path}.export.maxQueueSize`, exp.maxQueueSize, 1, 1_000_000) ?? envQueue.maxQueueSize ?? 2048;
+  return {
+    enabled: optBoolean(`${path}.enabled`, t.enabled) ?? env.enabled ?? true,
+    samplingProbability: (probability as number | undefined) ?? env.samplingProbability ?? 0.1,
+    zipkin: {
+      enabled: optBoolean(`${path}.zipkin.enabled`, zipkin.enabled) ?? env.zipkinEnabled ?? true,
+      endpoint: endpoint ?? DEFAULT_ZIPKIN_ENDPOINT,
+    },
+    propagation: {
+      produce: propagationList(`${path}.propagation.produce`, propagation.produce) ?? env.propagationProduce ?? ['w3c'],
+      consume: propagationList(`${path}.propagation.consume`, propagation.consume) ?? env.propagationConsume ?? ['w3c', 'b3', 'b3multi'],
+    },
+    export: {
+      maxQueueSize,
+      maxExportBatchSize: Math.min(
+        optInt(`${path}.export.maxExportBatchSize`, exp.maxExportBatchSize, 1, 1_000_000) ?? envQueue.maxExportBatchSize ?? 512,
+        maxQueueSize,
+      ),
+      scheduledDelayMs: optInt(`${path}.export.scheduledDelayMs`, exp.scheduledDelayMs, 1, 3_600_000) ?? envQueue.scheduledDelayMs ?? 5000,
+      exportTimeoutMs: optInt(`${path}.export.exportTimeoutMs`, exp.exportTimeoutMs, 1, 3_600_000) ?? envQueue.exportTimeoutMs ?? 30_000,
+    },
+  };
+}
+
+/** Spring's and OpenTelemetry's names of the propagation formats. */
+const PROPAGATION_NAMES: Record<string, PropagationType> = {
+  w3c: 'w3c',
+  tracecontext: 'w3c',
+  b3: 'b3',
+  b3multi: 'b3multi',
+  b3_multi: 'b3multi',
+};
+
+/** Reads the tracing variables. Never throws. @since 0.1.0 */
+export function readTracingEnv(source: EnvSource = process.env): { config: TracingEnv; problems: EnvReader['problems'] } {
+  const env = new EnvReader(source);
+  const config: TracingEnv = {};
+
+  if (env.first(['NODEMETER_TRACING_ENABLED', 'MANAGEMENT_TRACING_ENABLED'])) {
+    const enabled = env.boolean(['NODEMETER_TRACING_ENABLED', 'MANAGEMENT_TRACING_ENABLED']);
+    if (enabled !== undefined) config.enabled = enabled;
+  } else if (source.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
+    config.enabled = false;
+  }
+
+  const exporter = env.first(['OTEL_TRACES_EXPORTER']);
+  if (exporter) {
+    const names = listOf(exporter[1].toLowerCase());
+    if (names.includes('none')) config.zipkinEnabled = false;
+    else if (names.includes('zipkin')) config.zipkinEnabled = true;
+  }
+
+  const endpoint = env.first(['NODEMETER_ZIPKIN_ENDPOINT', 'MANAGEMENT_ZIPKIN_TRACING_ENDPOINT', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT']);
+  if (endpoint) {
+    if (HTTP_URL.test(endpoint[1])) config.zipkinEndpoint = endpoint[1];
+    else env.bad(endpoint[0], endpoint[1], 'an http(s) URL');
+  }
+
+  const probability = env.first(['NODEMETER_TRACING_SAMPLING_PROBABILITY', 'MANAGEMENT_TRACING_SAMPLING_PROBABILITY']);
+  const otelSampler = source.OTEL_TRACES_SAMPLER?.trim().toLowerCase();
+  if (probability) {
+    const n = Number(probability[1]);
+    if (probability[1] !== '' && n >= 0 && n <= 1) config.samplingProbability = n;
+    else env.bad(probability[0], probability[1], 'a number from 0 to 1');
+  } else if (otelSampler) {
+    if (otelSampler === 'always_on' || otelSampler === 'parentbased_always_on') config.samplingProbability = 1;
+    else if (otelSampler === 'always_off' || otelSampler === 'parentbased_always_off') config.samplingProbability = 0;
+    else if (otelSampler === 'traceidratio' || otelSampler === 'parentbased_traceidratio') {
+      const arg = source.OTEL_TRACES_SAMPLER_ARG?.trim() ?? '1';
+      const n = Number(arg);
+      if (arg !== '' && n >= 0 && n <= 1) config.samplingProbability = n;
+      else env.bad('OTEL_TRACES_SAMPLER_ARG', arg, 'a number from 0 to 1');
+    } else env.bad('OTEL_TRACES_SAMPLER', otelSampler, 'always_on, always_off, traceidratio or their parentbased_ forms');
+  }
+
+  const parsePropagation = (name: string, value: string): PropagationType[] | undefined => {
+    const types = listOf(value.toLowerCase()).map((v) => PROPAGATION_NAMES[v]);
+    if (types.length > 0 && types.every((t) => t !== undefined)) return [...new Set(types as PropagationType[])];
+    env.bad(name, value, 'a list of W3C, B3, B3_MULTI (or tracecontext, b3, b3multi)');
+    return undefined;
+  };
+  const both = env.first(['MANAGEMENT_TRACING_PROPAGATION_TYPE', 'OTEL_PROPAGATORS']);
+  if (both) {
+    const types = parsePropagation(both[0], both[1]);
+    if (types) {
+      config.propagationProduce = types;
+      config.propagationConsume = types;
+    }
+  }
+  const produce = env.first(['NODEMETER_TRACING_PROPAGATION_PRODUCE', 'MANAGEMENT_TRACING_PROPAGATION_PRODUCE']);
+  if (produce) config.propagationProduce = parsePropagation(produce[0], produce[1]) ?? config.propagationProduce;
+  const consume = env.first(['NODEMETER_TRACING_PROPAGATION_CONSUME', 'MANAGEMENT_TRACING_PROPAGATION_CONSUME']);
+  if (consume) config.propagationConsume = parsePropagation(consume[0], consume[1]) ?? config.propagationConsume;
+
+  // OpenTelemetry's batch span processor variables.
+  const queue: Partial<ResolvedExportConfig> = {};
+  for (const [name, key] of [
+    ['OTEL_BSP_MAX_QUEUE_SIZE', 'maxQueueSize'],
+    ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'maxExportBatchSize'],
+    ['OTEL_BSP_SCHEDULE_DELAY', 'scheduledDelayMs'],
+    ['OTEL_BSP_EXPORT_TIMEOUT', 'exportTimeoutMs'],
+  ] as const) {
+    const v = env.first([name]);
+    if (!v) continue;
+    if (/^\d+$/.test(v[1]) && Number(v[1]) >= 1) queue[key] = Number(v[1]);
+    else env.bad(v[0], v[1], 'a positive integer');
+  }
+  if (Object.keys(queue).length > 0) config.exportQueue = queue;
+  return { config, problems: env.problems };
+}
+
+/** The tracing area, as the composition root folds it. */
+export const TRACING_OPTIONS: OptionArea<ResolvedTracingConfig, TracingEnv> = {
+  key: 'tracing',
+  readEnv: readTracingEnv,
+  resolve: resolveTracingOptions,
+};
