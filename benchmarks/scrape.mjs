@@ -4,7 +4,7 @@
 //   npm run bench            (builds first)
 //   node benchmarks/scrape.mjs [series=10000] [rounds=15] [scrapesPerRound=20]
 import { Gauge, Registry } from 'prom-client';
-import { Diag, MeterRegistry } from 'nodemeter';
+import { Diag, createMeterRegistry } from 'nodemeter';
 
 const SERIES = Number(process.argv[2] ?? 10_000);
 const ROUNDS = Number(process.argv[3] ?? 15);
@@ -21,7 +21,7 @@ for (let f = 0; f < FAMILIES; f++) {
 }
 
 const { application, ...rest } = common;
-const nm = new MeterRegistry({ application, ...rest }, new Diag('silent'));
+const nm = createMeterRegistry({ commonTags: { application, ...rest }, diag: new Diag('silent') });
 for (let f = 0; f < FAMILIES; f++) {
   const g = nm.gauge(`bench.family.${f}`, { baseUnit: 'bytes', description: 'bench', labelNames: ['id', 'area'] });
   for (let i = 0; i < PER_FAMILY; i++) g.set({ id: `pool-${i}`, area: 'heap' }, i * 1.5);

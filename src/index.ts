@@ -6,18 +6,36 @@
  * const nm = instrument({ serviceName: 'order-service' });
  * app.use(nm.express());            // /actuator/prometheus, /actuator/health
  * ```
+ *
+ * The public surface: explicit named exports only, functions and constants as values, everything else as types.
+ * Registries, routers and integrations are interfaces; their implementations (and constructors) stay internal,
+ * and the few a user may create alone have a factory (`createMeterRegistry`, `createHealthRegistry`).
  * @packageDocumentation
  */
+// The one call, and its options.
 export { instrument } from './sdk/instrument.js';
 export type { Nodemeter } from './sdk/instrument.js';
+export type { NodemeterOptions, ResolvedConfig } from './sdk/config.js';
+export type { MetricsOptions, DistributionOptions, ResolvedMetricsConfig } from './metrics/options.js';
 export type {
   ActuatorOptions,
   EndpointId,
   ManagementOptions,
-  MetricsOptions,
-  NodemeterOptions,
-  ResolvedConfig,
-} from './sdk/config.js';
+  ResolvedActuatorConfig,
+  ResolvedManagementConfig,
+} from './actuator/options.js';
+export type { HttpOptions, HttpRouteResolver, ResolvedHttpConfig } from './http/options.js';
+export type { TracingOptions, ResolvedTracingConfig, ResolvedExportConfig } from './tracing/options.js';
+export type {
+  LoggingOptions,
+  LokiOptions,
+  LogLevelName,
+  CorrelationKeys,
+  ResolvedLoggingConfig,
+  ResolvedLokiConfig,
+} from './logging/options.js';
+
+// Errors, warnings, diagnostics.
 export { ErrorCodes, NodemeterError, isNodemeterError } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
 export { WarningCodes } from './core/warnings.js';
@@ -25,7 +43,9 @@ export type { WarningCode } from './core/warnings.js';
 export { Diag } from './core/diag.js';
 export type { DiagLevel, DiagSink } from './core/diag.js';
 export { VERSION } from './core/version.js';
-export { MeterRegistry, CONTENT_TYPES } from './metrics/registry.js';
+
+// Metrics.
+export { CONTENT_TYPES, createMeterRegistry } from './metrics/registry.js';
 export type {
   CounterOptions,
   ExpositionFormat,
@@ -33,6 +53,8 @@ export type {
   GaugeOptions,
   Meter,
   MeterOptions,
+  MeterRegistry,
+  MeterRegistryOptions,
   TimerMeterOptions,
 } from './metrics/registry.js';
 export type { Counter, CounterChild } from './metrics/counter.js';
@@ -44,24 +66,58 @@ export { defaultTimerBuckets } from './metrics/buckets.js';
 export type { MeterBinder, BinderContext, Unbind } from './metrics/binder.js';
 export { BINDER_NAMES } from './metrics/binders/names.js';
 export type { BinderName } from './metrics/binders/names.js';
-export { HealthRegistry } from './health/registry.js';
-export type { Health, HealthIndicator, HealthResponse, HealthStatus } from './health/registry.js';
-export { ActuatorRouter } from './actuator/router.js';
-export type { ActuatorResponse } from './actuator/router.js';
+
+// Health and the actuator.
+export { createHealthRegistry } from './health/registry.js';
+export type { Health, HealthIndicator, HealthRegistry, HealthResponse, HealthStatus } from './health/registry.js';
+export type { ActuatorResponse, ActuatorRouter } from './actuator/router.js';
+
+// HTTP.
 export type { ExpressMiddleware, ExpressErrorMiddleware } from './http/express.js';
-export { withUriTemplate } from './http/uri-template.js';
-export { ObservationRegistry } from './observation/registry.js';
-export { ObservationContext } from './observation/context.js';
-export type { ObservationKind } from './observation/context.js';
-export type { ObservationConvention, KeyValues } from './observation/convention.js';
-export type { ObservationHandler } from './observation/handler.js';
-export { HttpServerContext } from './http/server-context.js';
-export { HttpClientContext } from './http/client-context.js';
-export type { HttpOptions, DistributionOptions, TracingOptions } from './sdk/config.js';
-export { KafkaInstrumentation } from './kafka/index.js';
-export type { ConsumerOptions, InstrumentKafkaOptions, KafkaLike, ProducerOptions, TracedEachBatchPayload } from './kafka/index.js';
-export type { PropagationType } from './tracing/propagation.js';
-export type { DbBindOptions, DbHealthOptions, PoolKind } from './db/index.js';
-export { sanitizeSql } from './db/index.js';
-export type { LoggingOptions, LokiOptions, LogLevelName, CorrelationKeys } from './logging/options.js';
 export type { FastifyPlugin } from './http/fastify.js';
+export { withUriTemplate } from './http/uri-template.js';
+export type { HttpServerContext } from './http/server-context.js';
+export type { HttpClientContext } from './http/client-context.js';
+
+// Observations: contexts are extended (their constructors are public); registries come from the factory.
+export { createObservationRegistry } from './observation/registry.js';
+export type { ObservationRegistry } from './observation/registry.js';
+export { ObservationContext, ReceiverContext, SenderContext, handlerKey } from './observation/context.js';
+export type { CarrierGetter, CarrierSetter, HandlerKey, ObservationKind } from './observation/context.js';
+export type { ObservationConvention, KeyValues } from './observation/convention.js';
+export type { NodeCallback, ObservationHandler } from './observation/handler.js';
+
+// Tracing.
+export type { PropagationType } from './tracing/propagation.js';
+export type { TracingSetup } from './tracing/provider.js';
+
+// Logging.
+export type { NodemeterLogFn, NodemeterLogger } from './logging/public-types.js';
+
+// Kafka.
+export type {
+  ConsumerOptions,
+  InstrumentKafkaOptions,
+  KafkaAdminLike,
+  KafkaConsumedMessageLike,
+  KafkaConsumerLike,
+  KafkaConsumerRunConfigLike,
+  KafkaEachBatchPayloadLike,
+  KafkaEachMessagePayloadLike,
+  KafkaHeaders,
+  KafkaInstrumentation,
+  KafkaLike,
+  KafkaMessageToSend,
+  KafkaProducerBatchLike,
+  KafkaProducerLike,
+  KafkaProducerRecordLike,
+  KafkaSenderLike,
+  KafkaSubscriptionLike,
+  ProducerOptions,
+  TracedEachBatchPayload,
+} from './kafka/index.js';
+
+// DB pools.
+export type { DbBindOptions, DbHealthOptions, PoolKind } from './db/index.js';
+export type { DbInstrumentation } from './db/setup.js';
+export { sanitizeSql } from './db/index.js';

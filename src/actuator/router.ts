@@ -7,7 +7,7 @@
  *   GET {base}/prometheus  the scrape, text 0.0.4 or OpenMetrics 1.0 by Accept
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { EndpointId } from '../sdk/config.js';
+import type { EndpointId } from './options.js';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import { CONTENT_TYPES, type MeterRegistry } from '../metrics/registry.js';
@@ -23,8 +23,38 @@ export interface ActuatorResponse {
 
 const JSON_TYPE = 'application/json';
 
-/** @since 0.1.0 */
-export class ActuatorRouter {
+/**
+ * The actuator endpoints of one handle (`nm.actuator`): for node:http servers, `if (nm.actuator.serve(req, res))
+ * return;`. An interface; instrument() creates the one router of its handle.
+ * @since 0.1.0
+ */
+export interface ActuatorRouter {
+  /** The base path, e.g. `/actuator`. */
+  readonly basePath: string;
+  /** Paths this router answers (for frameworks that register routes one by one). */
+  paths(): string[];
+  /** True when `path` (no query string) belongs to the actuator. Cheap: called on every request. */
+  matches(path: string): boolean;
+  /** Answers one request; undefined when the path is not the actuator's. Never rejects. */
+  handle(method: string, url: string, headers: IncomingHttpHeaders): Promise<ActuatorResponse | undefined>;
+  /** Serves `req` if it is an actuator request and returns true; returns false otherwise, so the caller passes it on. */
+  serve(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/** What a router serves. */
+export interface ActuatorRouterOptions {
+  readonly basePath: string;
+  readonly exposure: readonly EndpointId[];
+  readonly registry: MeterRegistry;
+  readonly health: HealthRegistry;
+  readonly diag: Diag;
+}
+
+export function createActuatorRouter(options: ActuatorRouterOptions): ActuatorRouter {
+  return new ActuatorRouterImpl(options.basePath, options.exposure, options.registry, options.health, options.diag);
+}
+
+class ActuatorRouterImpl implements ActuatorRouter {
   readonly #base: string;
   readonly #exposure: ReadonlySet<EndpointId>;
   readonly #registry: MeterRegistry;

@@ -26,11 +26,25 @@ export interface HealthResponse {
   components?: Record<string, Health>;
 }
 
-/** @since 0.1.0 */
-export class HealthRegistry {
+/** Health indicators shown at `/actuator/health`; `nm.health`. @since 0.1.0 */
+export interface HealthRegistry {
+  /** Longest an indicator may take before it counts as DOWN, in ms. */
+  readonly timeoutMs: number;
+  /** Adds or replaces an indicator; returns a function that removes it. */
+  register(name: string, indicator: HealthIndicator): () => void;
+  /** Runs every indicator (each bounded by the timeout) and aggregates, as Spring's HealthEndpoint. Never rejects. */
+  check(): Promise<HealthResponse>;
+}
+
+/** A registry with the `ping` indicator, as instrument() creates one. @since 0.2.0 */
+export function createHealthRegistry(timeoutMs = 5_000): HealthRegistry {
+  return new HealthRegistryImpl(timeoutMs);
+}
+
+class HealthRegistryImpl implements HealthRegistry {
   readonly #indicators = new Map<string, HealthIndicator>();
 
-  constructor(readonly timeoutMs = 5_000) {
+  constructor(readonly timeoutMs: number) {
     this.register('ping', () => ({ status: 'UP' }));
   }
 

@@ -11,8 +11,8 @@
  * never throws (prom-client's throw on duplicates is what we avoid).
  */
 import { Registry } from 'prom-client';
-import type { DistributionOptions } from '../sdk/config.js';
-import type { Diag } from '../core/diag.js';
+import type { DistributionOptions } from './options.js';
+import { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import { bucketsFor } from './distribution.js';
 import { PromBackedCounter, type Counter } from './counter.js';
@@ -73,8 +73,53 @@ interface Entry {
 /** A handle to remove a meter again. @since 0.1.0 */
 export type Meter = Counter | Gauge | Timer | FunctionCounter | LongTaskTimer;
 
-/** @since 0.1.0 */
-export class MeterRegistry {
+/**
+ * Get-or-create meters under Micrometer-style names, every series with the common tags; `nm.registry`. An
+ * interface, so the implementation (and its constructor) can change without breaking users; create a standalone one
+ * with {@link createMeterRegistry}.
+ * @since 0.1.0
+ */
+export interface MeterRegistry {
+  /** Tags added to every series (`application` and the configured common tags). */
+  readonly commonTags: Readonly<Record<string, string>>;
+  /** A counter, e.g. `counter('orders.placed')` → `orders_placed_total`. */
+  counter(name: string, options?: CounterOptions): Counter;
+  /** A counter read from elsewhere at each scrape, e.g. `process.cpu.time` in `ns` → `process_cpu_time_ns_total`. */
+  functionCounter(name: string, options: FunctionCounterOptions): FunctionCounter;
+  /** A gauge, e.g. `gauge('jvm.memory.used', { baseUnit: 'bytes' })` → `jvm_memory_used_bytes`. */
+  gauge(name: string, options?: GaugeOptions): Gauge;
+  /** A timer, e.g. `timer('http.server.requests')` → `http_server_requests_seconds_{count,sum,max}`. */
+  timer(name: string, options?: TimerMeterOptions): Timer;
+  /** A long task timer (tasks in flight), e.g. `longTaskTimer('http.server.requests.active')`. */
+  longTaskTimer(name: string, options?: MeterOptions): LongTaskTimer;
+  /** Removes a meter and its series. Unknown or no-op meters are ignored. */
+  remove(meter: Meter): void;
+  /** Prometheus family names currently registered (text-format names). */
+  familyNames(): string[];
+  /** The exposition of every meter in the given format. */
+  scrape(format?: ExpositionFormat): Promise<string>;
+}
+
+/** Options of {@link createMeterRegistry}. @since 0.2.0 */
+export interface MeterRegistryOptions {
+  /** Tags added to every series, e.g. `{ application: 'order-service' }`. */
+  commonTags?: Readonly<Record<string, string>>;
+  /** Histogram buckets and SLOs per meter name. */
+  distribution?: DistributionOptions;
+  /** Where the registry reports its warnings. Default: a Diag at warn level on stderr. */
+  diag?: Diag;
+}
+
+/**
+ * A standalone registry, not bound to instrument()'s handle (benchmarks, tests, a second exposition).
+ * @since 0.2.0
+ */
+export function createMeterRegistry(options: MeterRegistryOptions = {}): MeterRegistry {
+  return new PrometheusMeterRegistry(options.commonTags ?? {}, options.diag ?? new Diag(), options.distribution);
+}
+
+/** The MeterRegistry behind every handle: two prom-client registries, one per exposition format. Internal. */
+export class PrometheusMeterRegistry implements MeterRegistry {
   // prom-client's typings omit the constructor argument; the runtime takes the content type.
   readonly #text = new (Registry as unknown as new (t: string) => Registry)(Registry.PROMETHEUS_CONTENT_TYPE);
   readonly #openMetrics = new (Registry as unknown as new (t: string) => Registry)(Registry.OPENMETRICS_CONTENT_TYPE);

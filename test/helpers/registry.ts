@@ -1,7 +1,7 @@
 /** Test helpers: a registry with a binder context, and a small parser of the text exposition. */
 import { Diag, type DiagSink } from '../../src/core/diag.js';
 import type { BinderContext } from '../../src/metrics/binder.js';
-import { MeterRegistry } from '../../src/metrics/registry.js';
+import { PrometheusMeterRegistry, type MeterRegistry } from '../../src/metrics/registry.js';
 
 export interface TestRegistry extends MeterRegistry {
   context: BinderContext;
@@ -13,7 +13,7 @@ export function newRegistry(overrides: Partial<BinderContext> = {}): TestRegistr
   const messages: string[] = [];
   const sink: DiagSink = (level, message) => messages.push(`${level} ${message}`);
   const diag = new Diag('debug', sink);
-  const registry = new MeterRegistry({ application: 'test-app' }, diag) as TestRegistry;
+  const registry = new PrometheusMeterRegistry({ application: 'test-app' }, diag) as TestRegistry;
   registry.messages = messages;
   registry.context = {
     diag,

@@ -17,7 +17,7 @@ import express from 'express';
 import { Diag } from '../../src/core/diag.js';
 import { instrument } from '../../src/index.js';
 import { resolveLoggingOptions, setupLogging, type LokiOptions } from '../../src/logging/index.js';
-import { MeterRegistry } from '../../src/metrics/registry.js';
+import { PrometheusMeterRegistry } from '../../src/metrics/registry.js';
 import { close, waitFor } from '../helpers/http.js';
 import { find } from '../helpers/series.js';
 import { count, forceFlush, lokiPushUrl, query, requireVictoriaLogs, stack, streamLabels } from '../helpers/victorialogs.js';
@@ -40,7 +40,7 @@ after(async () => {
 function standalone(app: string, loki: Partial<LokiOptions> = {}, level: 'info' | 'trace' = 'info') {
   const messages: string[] = [];
   const diag = new Diag('debug', (lvl, m) => messages.push(`${lvl} ${m}`));
-  const registry = new MeterRegistry({ application: app }, diag);
+  const registry = new PrometheusMeterRegistry({ application: app }, diag);
   const logging = setupLogging(
     resolveLoggingOptions({ level, console: false, flushOnSignals: false, loki: { url: lokiPushUrl(), ...loki } }),
     { serviceName: app, registry, diag },

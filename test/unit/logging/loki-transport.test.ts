@@ -12,7 +12,7 @@ import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { Diag } from '../../../src/core/diag.js';
 import { resolveLoggingOptions, setupLogging, type LokiOptions } from '../../../src/logging/index.js';
-import { MeterRegistry } from '../../../src/metrics/registry.js';
+import { PrometheusMeterRegistry } from '../../../src/metrics/registry.js';
 import { FakeLoki } from '../../helpers/fake-loki.js';
 import { waitFor } from '../../helpers/http.js';
 import { find } from '../../helpers/series.js';
@@ -20,7 +20,7 @@ import { find } from '../../helpers/series.js';
 function start(loki: FakeLoki, options: Partial<LokiOptions> = {}, app = `unit-${process.pid}`) {
   const messages: string[] = [];
   const diag = new Diag('debug', (level, m) => messages.push(`${level} ${m}`));
-  const registry = new MeterRegistry({ application: app }, diag);
+  const registry = new PrometheusMeterRegistry({ application: app }, diag);
   const config = resolveLoggingOptions({
     console: false,
     flushOnSignals: false,
