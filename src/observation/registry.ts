@@ -9,6 +9,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { Diag } from '../core/diag.js';
+import { Warnings } from '../core/warnings.js';
 import type { ObservationContext } from './context.js';
 import type { ObservationHandler } from './handler.js';
 
@@ -166,9 +167,6 @@ export class ObservationRegistry {
   }
 
   #failed(handler: ObservationHandler, phase: string, err: unknown): void {
-    this.#diag.warnOnce(
-      `observation:${handler.name}:${phase}`,
-      `NMWRN006 observation handler ${handler.name} failed in ${phase}; the observed work is unaffected: ${String(err)}`,
-    );
+    this.#diag.warn(Warnings.OBSERVATION_HANDLER_FAILED, { handler: handler.name, phase, error: err }, `${handler.name}:${phase}`);
   }
 }

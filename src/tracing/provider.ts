@@ -10,6 +10,7 @@ import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import type { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedConfig } from '../sdk/config.js';
 import type { Diag } from '../core/diag.js';
+import { Warnings } from '../core/warnings.js';
 import { VERSION } from '../core/version.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { CountingExporter } from './exporter.js';
@@ -57,11 +58,7 @@ export function setupTracing(
   const spanProcessors = [];
   if (config.zipkin.enabled) {
     const exporter = new CountingExporter(new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName }), spans, (error) => {
-      diag.warnOnce(
-        `NMWRN008:${endpoint}`,
-        `NMWRN008 span export to ${endpoint} failed (${error instanceof Error ? error.message : String(error)}); ` +
-          'the service keeps running, lost spans are counted in nodemeter_spans_total{result="dropped"}',
-      );
+      diag.warn(Warnings.SPAN_EXPORT_FAILED, { endpoint, error }, endpoint);
     });
     spanProcessors.push(
       new sdkTraceBase.BatchSpanProcessor(exporter, {
@@ -82,11 +79,7 @@ export function setupTracing(
   });
 
   if (!trace.setGlobalTracerProvider(provider)) {
-    diag.warnOnce(
-      'NMWRN009',
-      'NMWRN009 the application registered its own OpenTelemetry tracer provider; nodemeter creates its spans with it ' +
-        '(its exporter, sampler and propagator apply, nodemeter\'s Zipkin settings do not)',
-    );
+    diag.warn(Warnings.FOREIGN_TRACER_PROVIDER);
     void provider.shutdown();
     return {
       tracer: trace.getTracer('nodemeter', VERSION),

@@ -5,9 +5,10 @@
  *
  * Series are found through a tree of Maps keyed by tag values, so a request whose series exists allocates nothing
  * here. A per-tag value limit (Spring's `max-uri-tags`) denies new values past the limit: the observation is not
- * recorded, a warning is logged once (NMWRN007) and `nodemeter_observations_denied_total{meter}` counts it.
+ * recorded, a warning is logged once (Warnings.TAG_VALUES_LIMIT) and `nodemeter_observations_denied_total{meter}` counts it.
  */
 import type { Diag } from '../../core/diag.js';
+import { Warnings } from '../../core/warnings.js';
 import type { Counter } from '../../metrics/counter.js';
 import type { LongTaskTimer, LongTaskTimerChild } from '../../metrics/long-task-timer.js';
 import type { MeterRegistry } from '../../metrics/registry.js';
@@ -124,11 +125,8 @@ export class MeterObservationHandler implements ObservationHandler {
       if (limit.seen.has(v)) continue;
       if (limit.seen.size >= limit.max) {
         if (!count) return false;
-        this.#diag.warnOnce(
-          `NMWRN007:${meter}`,
-          `NMWRN007 meter ${meter} reached ${limit.max} distinct values of tag "${m.keys[i]}"; ` +
-            'further values are not recorded (raise the limit, or give routes templates)',
-        );
+        // A denial repeats per request: the once-check comes first, the message is only built when printed.
+        this.#diag.warn(Warnings.TAG_VALUES_LIMIT, { meter, max: limit.max, tag: m.keys[i] as string }, meter);
         this.#denied.inc({ meter }, 1);
         return false;
       }

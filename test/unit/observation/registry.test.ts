@@ -72,7 +72,7 @@ test('a throwing handler is reported once and never breaks the observed work or 
     registry.stop(ctx);
   }
   assert.deepEqual(seen, ['fine stopped', 'fine stopped', 'fine stopped']);
-  assert.equal(messages.filter((m) => m.startsWith('warn NMWRN006')).length, 3, messages.join('\n'));
+  assert.equal(messages.filter((m) => m.startsWith('warn NMWRN014')).length, 3, messages.join('\n'));
 });
 
 test('handlers that do not support a context are skipped; removed handlers are not called', () => {
