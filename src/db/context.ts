@@ -20,11 +20,6 @@ export interface DbTarget {
 /** @since 0.1.0 */
 export class DbQueryContext extends ObservationContext {
   readonly kind = 'client' as const;
-  /**
-   * The trace context that was current when the query was issued; the caller's callback runs in it again (drivers
-   * call back from their socket's context, which belongs to whoever opened the connection).
-   */
-  parent: unknown = undefined;
   /** The statement's first keyword and the span name, set by the convention the first time they are asked for. */
   operation: string | undefined = undefined;
   name: string | undefined = undefined;

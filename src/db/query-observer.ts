@@ -1,24 +1,26 @@
 /**
- * Query observations for one bound pool: the adapters call `begin(statement)` where a query is issued and `end()`
- * when its result (or error) arrives. A query becomes an observation only when it can become a span that is kept:
+ * Query observations for one bound pool: the adapters call `begin(statement)` where a query is issued and end it
+ * through the observation lifecycle (`callback`, `settle`, or `end` for an event). A query becomes an observation
+ * only when it can become a span that is kept:
  *
  *   some handler takes DB query contexts (the meter handler does not: `meters: false`; tracing does)
- *   └─ and a recording span is current (a sampled request), and tracing is not suppressed
+ *   └─ and a recorded observation is current (a sampled request), and observation is not suppressed
  *      └─ DbQueryContext ─► observations.start ─► CLIENT span, child of the current span
  *
  * Otherwise `begin` returns undefined and the driver call goes through untouched, allocating nothing: queries run
  * outside any request (migrations, health checks, jobs) and queries of unsampled requests make no spans.
  *
- * The current span is read from the OpenTelemetry context, which the tracing handler uses for every span.
+ * Everything goes through the observation registry: which scope is current, and which one a driver's callback runs
+ * in, is the tracing handler's business, not this file's.
  */
-import { context as otelContext, trace, type Context } from '@opentelemetry/api';
 import type { ObservationConvention } from '../observation/convention.js';
+import type { NodeCallback } from '../observation/handler.js';
 import type { ObservationRegistry } from '../observation/registry.js';
 import { DbQueryContext, type DbTarget } from './context.js';
 import { DB_QUERY_CONVENTION } from './conventions.js';
 
 /** A driver callback, as node-style callbacks go: error first, at most two results. */
-export type DriverCallback = (err: unknown, a?: unknown, b?: unknown) => unknown;
+export type DriverCallback = NodeCallback;
 
 /** @since 0.1.0 */
 export class QueryObserver {
@@ -60,48 +62,39 @@ export class QueryObserver {
     return this.#takesQueries;
   }
 
-  /** The current context when it holds a recording span that a query span may be the child of. */
-  #parent(): Context | undefined {
-    if (!this.hasHandlers) return undefined;
-    const active = otelContext.active();
-    const span = trace.getSpan(active);
-    if (span === undefined || !span.isRecording()) return undefined;
-    if (this.#observations.isSuppressed()) return undefined;
-    return active;
+  /** True when a query started now would be kept as the child of the current observation. */
+  #underParent(): boolean {
+    return this.hasHandlers && this.#observations.hasCurrentObservation() && !this.#observations.isSuppressed();
   }
 
   /** Starts the observation of one query; undefined when it would make no span (see the file comment). */
   begin(statement: string): DbQueryContext | undefined {
-    const parent = this.#parent();
-    if (parent === undefined) return undefined;
+    if (!this.#underParent()) return undefined;
     const ctx = new DbQueryContext(statement, this.#target, this.#convention);
-    ctx.parent = parent;
     this.#observations.start(ctx);
     return ctx;
   }
 
-  /** Ends it; `error` null or undefined means success (drivers pass null). */
+  /** Ends it (from a driver event); `error` null or undefined means success (drivers pass null). */
   end(ctx: DbQueryContext, error: unknown): void {
-    if (ctx.stopped) return;
-    if (error !== undefined && error !== null) this.#observations.error(ctx, error);
-    this.#observations.stop(ctx);
+    this.#observations.stop(ctx, error === null ? undefined : error);
   }
 
-  /** A callback that ends the observation with its error argument, then calls `cb` in the query's parent context. */
+  /** Ends it when `result` settles if it is a promise, else now; returns the result (chained). */
+  settle<T>(ctx: DbQueryContext, result: T): T {
+    return this.#observations.stopWhenSettled(ctx, result);
+  }
+
+  /** A callback that ends the observation with its error argument, then calls `cb` in the query's parent scope. */
   callback(ctx: DbQueryContext, cb: DriverCallback): DriverCallback {
-    const self = this;
-    return function (this: unknown, err: unknown, a?: unknown, b?: unknown) {
-      self.end(ctx, err);
-      return otelContext.with(ctx.parent as Context, cb, this, err, a, b);
-    };
+    return this.#observations.callback(ctx, cb);
   }
 
   /**
-   * `fn` bound to the current context when a query span could start now. Pools call back a queued request from
-   * the context of whoever released a connection; bound, the queries issued in the callback get the right parent.
+   * `fn` bound to the current scope when a query span could start now. Pools call back a queued request from the
+   * scope of whoever released a connection; bound, the queries issued in the callback get the right parent.
    */
   bind<F extends DriverCallback>(fn: F): F {
-    const parent = this.#parent();
-    return parent === undefined ? fn : otelContext.bind(parent, fn);
+    return this.#underParent() ? this.#observations.bindToCurrent(fn) : fn;
   }
 }

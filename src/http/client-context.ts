@@ -1,9 +1,12 @@
-/** The observation context of one outgoing HTTP call (node:http/https request or fetch/undici). */
-import { ObservationContext } from '../observation/context.js';
+/**
+ * The observation context of one outgoing HTTP call (node:http/https request or fetch/undici): a sender context
+ * whose carrier is the outgoing request, written with the setter of its client.
+ */
+import { SenderContext, type CarrierSetter } from '../observation/context.js';
 import type { ObservationConvention } from '../observation/convention.js';
 
 /** @since 0.1.0 */
-export class HttpClientContext extends ObservationContext {
+export class HttpClientContext<C = unknown> extends SenderContext<C> {
   readonly kind = 'client' as const;
   /** Response status; undefined when no response came. */
   status: number | undefined = undefined;
@@ -16,8 +19,11 @@ export class HttpClientContext extends ObservationContext {
     readonly path: string,
     readonly uriTemplate: string | undefined,
     readonly convention: ObservationConvention<HttpClientContext>,
+    /** The outgoing request (a ClientRequest, an undici request) and how to add headers to it. */
+    carrier: C,
+    setter: CarrierSetter<C>,
   ) {
-    super();
+    super(carrier, setter);
   }
 
   get host(): string {

@@ -4,8 +4,8 @@
  *   node:http / https   http.client.request.start → http.client.response.finish | http.client.request.error | close
  *   fetch / undici      undici:request:create     → undici:request:headers      | undici:request:error
  *
- * The observation stops when the response headers arrive (or the call fails). Calls whose start was not seen
- * (made before instrument()) are ignored.
+ * The observation starts at the first event and stops, through the registry's lifecycle, when the response headers
+ * arrive (or the call fails). Calls whose start was not seen (made before instrument()) are ignored.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -46,7 +46,7 @@ const UNDICI_SETTER: CarrierSetter<UndiciCarrier> = {
   },
 };
 
-type WithContext = { [kContext]?: HttpClientContext };
+type WithContext = { [kContext]?: HttpClientContext<ClientRequest> | HttpClientContext<UndiciCarrier> };
 
 interface UndiciRequest {
   origin: string | URL;
@@ -63,8 +63,7 @@ export function observeHttpClients(
     const ctx = carrier[kContext];
     if (ctx === undefined || ctx.stopped) return;
     if (status !== undefined) ctx.status = status;
-    if (error !== undefined) observations.error(ctx, error);
-    observations.stop(ctx);
+    observations.stop(ctx, error);
   };
 
   const onHttpClose = function (this: ClientRequest): void {
@@ -85,9 +84,9 @@ export function observeHttpClients(
           request.path,
           currentUriTemplate(),
           convention,
+          request as ClientRequest,
+          CLIENT_REQUEST_SETTER,
         );
-        ctx.carrier = request;
-        ctx.setter = CLIENT_REQUEST_SETTER as CarrierSetter;
         request[kContext] = ctx;
         request.on('close', onHttpClose);
         observations.start(ctx);
@@ -118,9 +117,9 @@ export function observeHttpClients(
           request.path,
           currentUriTemplate(),
           convention,
+          request as UndiciCarrier,
+          UNDICI_SETTER,
         );
-        ctx.carrier = request;
-        ctx.setter = UNDICI_SETTER as CarrierSetter;
         request[kContext] = ctx;
         observations.start(ctx);
       },

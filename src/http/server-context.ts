@@ -2,23 +2,23 @@
  * The observation context of one incoming HTTP request. Created for every request of every node:http server (see
  * server-observer.ts); framework integrations add what only they know: the route template and the error.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ObservationContext, type CarrierGetter } from '../observation/context.js';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { ReceiverContext, type CarrierGetter } from '../observation/context.js';
 import type { ObservationConvention } from '../observation/convention.js';
 
 const kServerContext = Symbol('nodemeter.http.serverContext');
 
 /** Incoming headers: node:http lower-cases their names, as propagators ask for them. */
-const HEADERS_GETTER: CarrierGetter<Record<string, string | string[] | undefined>> = {
+const HEADERS_GETTER: CarrierGetter<IncomingHttpHeaders> = {
   get: (headers, key) => headers[key],
   keys: (headers) => Object.keys(headers),
-} as CarrierGetter<Record<string, string | string[] | undefined>>;
+};
 
 /** Resolves the route template of a request after routing (Express knows it only then). */
 export type RouteResolver = (req: IncomingMessage) => string | undefined;
 
 /** @since 0.1.0 */
-export class HttpServerContext extends ObservationContext {
+export class HttpServerContext extends ReceiverContext<IncomingHttpHeaders> {
   readonly kind = 'server' as const;
   /** The route template in Spring form, once known. */
   route: string | undefined = undefined;
@@ -31,9 +31,7 @@ export class HttpServerContext extends ObservationContext {
     readonly response: ServerResponse,
     readonly convention: ObservationConvention<HttpServerContext>,
   ) {
-    super();
-    this.carrier = request.headers;
-    this.getter = HEADERS_GETTER;
+    super(request.headers, HEADERS_GETTER);
   }
 
   /** The route template: set, or resolved now, or undefined when no route matched. */

@@ -2,7 +2,7 @@
  * One observation per incoming HTTP request, for every node:http (and https) server in the process, from Node's
  * `http.server.request.start` diagnostics channel: no monkey-patching, and Express, Fastify, NestJS or a bare
  * server all go through the same code. The observation stops when the response closes; a response that closes
- * before it finished is an aborted request.
+ * before it finished is an aborted request. Start and stop are the registry's lifecycle: this file only says when.
  *
  * Requests to the actuator's own paths and to the management server are not observed (Spring excludes them too).
  */

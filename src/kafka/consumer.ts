@@ -5,7 +5,8 @@
  * whose parent is the producer's context read from the record headers, so logs and calls made in the handler are
  * its children. Records without (or with unreadable) trace headers start a new root trace.
  *
- * eachBatch: one `spring_kafka_listener_seconds` record per batch (as a Spring batch listener), and the payload
+ * eachBatch: one `spring_kafka_listener_seconds` record per batch (as a Spring batch listener: an observation with
+ * the same tags and the same `exception` rule as per record, but no span), and the payload
  * gains `processMessage(message, fn)`, which runs `fn` inside that message's own CONSUMER span, a child of the
  * trace that produced it. A batch holds records of many traces; this is how each one's work stays in its own
  * trace instead of all of it hanging under one batch span.
@@ -14,12 +15,19 @@
  *     for (const message of batch.messages) await processMessage(message, () => handle(message));
  *   }})
  */
-import type { Consumer, ConsumerRunConfig, EachBatchPayload, EachMessagePayload, KafkaMessage } from 'kafkajs';
 import type { CounterChild } from '../metrics/counter.js';
-import { KafkaReceiverContext } from './context.js';
-import { KafkaListenerConvention } from './conventions.js';
+import { KafkaBatchContext, KafkaReceiverContext } from './context.js';
+import { KafkaBatchListenerConvention, KafkaListenerConvention } from './conventions.js';
 import type { KafkaDeps } from './deps.js';
-import type { KafkaHeaders } from './headers.js';
+import type {
+  KafkaConsumedMessageLike,
+  KafkaConsumerLike,
+  KafkaConsumerRunConfigLike,
+  KafkaEachBatchPayloadLike,
+  KafkaEachMessagePayloadLike,
+  KafkaSubscriptionLike,
+  TracedEachBatchPayload,
+} from './types.js';
 
 /** @since 0.1.0 */
 export interface ConsumerOptions {
@@ -32,16 +40,14 @@ export interface ConsumerOptions {
   onSubscribe?: (topics: (string | RegExp)[]) => void;
 }
 
-/** The eachBatch payload, with per-message tracing. @since 0.1.0 */
-export interface TracedEachBatchPayload extends EachBatchPayload {
-  /** Runs `fn` inside `message`'s own CONSUMER span, child of the trace that produced it. */
-  processMessage<T>(message: KafkaMessage, fn: () => T): T;
-}
+type EachMessage = NonNullable<KafkaConsumerRunConfigLike['eachMessage']>;
+type EachBatch = NonNullable<KafkaConsumerRunConfigLike['eachBatch']>;
 
 const messageConvention = new KafkaListenerConvention(true);
 const batchMessageConvention = new KafkaListenerConvention(false);
+const batchConvention = new KafkaBatchListenerConvention();
 
-export function instrumentConsumer<C extends Consumer>(consumer: C, deps: KafkaDeps, options: ConsumerOptions): C {
+export function instrumentConsumer<C extends KafkaConsumerLike>(consumer: C, deps: KafkaDeps, options: ConsumerOptions): C {
   const { observations, registry } = deps;
   const groupId = options.groupId;
   const clientId = options.clientId ?? 'kafkajs';
@@ -59,13 +65,8 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, deps: KafkaD
     }
     return c;
   };
-  const batchTimer = registry.timer('spring.kafka.listener', {
-    description: messageConvention.description,
-    labelNames: [...messageConvention.lowCardinalityKeyNames],
-  });
-  const batchOk = batchTimer.child({ exception: 'none', name, result: 'success' });
 
-  function contextOf(topic: string, partition: number, message: KafkaMessage, meters: boolean): KafkaReceiverContext {
+  function contextOf(topic: string, partition: number, message: KafkaConsumedMessageLike, meters: boolean): KafkaReceiverContext {
     return new KafkaReceiverContext(
       topic,
       partition,
@@ -74,76 +75,42 @@ export function instrumentConsumer<C extends Consumer>(consumer: C, deps: KafkaD
       name,
       groupId,
       clientId,
-      message.headers as KafkaHeaders | undefined,
+      message.headers,
       meters ? messageConvention : batchMessageConvention,
     );
   }
 
-  /** Runs `fn` in the observation; stops it when `fn` returns or its promise settles. */
-  function observe<T>(ctx: KafkaReceiverContext, fn: () => T): T {
-    observations.start(ctx);
-    let result: T;
-    try {
-      result = observations.inScope(ctx, fn);
-    } catch (err) {
-      observations.error(ctx, err);
-      observations.stop(ctx);
-      throw err;
-    }
-    if (result instanceof Promise) {
-      return result.then(
-        (v) => {
-          observations.stop(ctx);
-          return v;
-        },
-        (err: unknown) => {
-          observations.error(ctx, err);
-          observations.stop(ctx);
-          throw err;
-        },
-      ) as T;
-    }
-    observations.stop(ctx);
-    return result;
-  }
-
-  function eachMessage(handler: NonNullable<ConsumerRunConfig['eachMessage']>) {
-    return (payload: EachMessagePayload): Promise<void> => {
+  function eachMessage(handler: EachMessage): EachMessage {
+    return (payload: KafkaEachMessagePayloadLike): Promise<void> => {
       countOf(payload.topic).inc();
-      return observe(contextOf(payload.topic, payload.partition, payload.message, true), () => handler(payload));
+      // The handler and its payload go to observe() as function and argument: no closure per record.
+      return observations.observe(contextOf(payload.topic, payload.partition, payload.message, true), handler, payload);
     };
   }
 
-  function eachBatch(handler: NonNullable<ConsumerRunConfig['eachBatch']>) {
-    return async (payload: EachBatchPayload): Promise<void> => {
+  function eachBatch(handler: EachBatch): EachBatch {
+    // async, as before: a handler that throws synchronously still gives kafkajs a rejected promise.
+    return async (payload: KafkaEachBatchPayloadLike): Promise<void> => {
       const { topic, partition } = payload.batch;
       countOf(topic).inc(payload.batch.messages.length);
-      const traced: TracedEachBatchPayload = Object.assign(Object.create(payload) as EachBatchPayload, {
-        processMessage<T>(message: KafkaMessage, fn: () => T): T {
-          return observe(contextOf(topic, partition, message, false), fn);
+      const traced: TracedEachBatchPayload = Object.assign(Object.create(payload) as KafkaEachBatchPayloadLike, {
+        processMessage<T>(message: KafkaConsumedMessageLike, fn: () => T): T {
+          return observations.observe(contextOf(topic, partition, message, false), fn);
         },
       });
-      const start = performance.now();
-      try {
-        await handler(traced);
-      } catch (err) {
-        const e = err as { constructor?: { name?: string } };
-        batchTimer.record({ exception: e?.constructor?.name ?? 'Error', name, result: 'failure' }, (performance.now() - start) / 1000);
-        throw err;
-      }
-      batchOk.record((performance.now() - start) / 1000);
+      return observations.observe(new KafkaBatchContext(topic, partition, name, batchConvention), handler, traced);
     };
   }
 
   const wrapped = Object.create(consumer) as C;
   Object.assign(wrapped, {
-    subscribe(subscription: Parameters<Consumer['subscribe']>[0]) {
-      const s = subscription as { topic?: string | RegExp; topics?: (string | RegExp)[] };
+    subscribe(subscription: KafkaSubscriptionLike) {
+      const s = subscription;
       options.onSubscribe?.(s.topics ?? (s.topic !== undefined ? [s.topic] : []));
       return consumer.subscribe(subscription);
     },
-    run(config: ConsumerRunConfig = {}) {
-      const next: ConsumerRunConfig = { ...config };
+    run(config: KafkaConsumerRunConfigLike = {}) {
+      const next: KafkaConsumerRunConfigLike = { ...config };
       if (config.eachMessage) next.eachMessage = eachMessage(config.eachMessage);
       if (config.eachBatch) next.eachBatch = eachBatch(config.eachBatch);
       return consumer.run(next);

@@ -1,10 +1,14 @@
-/** Observation contexts of one produced record (PRODUCER) and one consumed record (CONSUMER). */
-import { ObservationContext } from '../observation/context.js';
+/**
+ * Observation contexts of one produced record (PRODUCER, a sender context: the record's headers are its carrier),
+ * one consumed record (CONSUMER, a receiver context: the record's headers carry the producer's trace) and one
+ * batch given to a batch listener (meters only: its records have their own spans).
+ */
+import { ObservationContext, ReceiverContext, SenderContext } from '../observation/context.js';
 import type { ObservationConvention } from '../observation/convention.js';
 import { HEADERS_GETTER, HEADERS_SETTER, type KafkaHeaders } from './headers.js';
 
 /** @since 0.1.0 */
-export class KafkaSenderContext extends ObservationContext {
+export class KafkaSenderContext extends SenderContext<KafkaHeaders> {
   readonly kind = 'producer' as const;
   override remoteServiceName = 'kafka';
 
@@ -17,14 +21,12 @@ export class KafkaSenderContext extends ObservationContext {
     headers: KafkaHeaders,
     readonly convention: ObservationConvention<KafkaSenderContext>,
   ) {
-    super();
-    this.carrier = headers;
-    this.setter = HEADERS_SETTER as never;
+    super(headers, HEADERS_SETTER);
   }
 }
 
 /** @since 0.1.0 */
-export class KafkaReceiverContext extends ObservationContext {
+export class KafkaReceiverContext extends ReceiverContext<KafkaHeaders | undefined> {
   readonly kind = 'consumer' as const;
   override remoteServiceName = 'kafka';
 
@@ -40,8 +42,21 @@ export class KafkaReceiverContext extends ObservationContext {
     headers: KafkaHeaders | undefined,
     readonly convention: ObservationConvention<KafkaReceiverContext>,
   ) {
+    super(headers, HEADERS_GETTER);
+  }
+}
+
+/** One execution of a batch listener (Spring's batch listener: one timer record per batch). @since 0.2.0 */
+export class KafkaBatchContext extends ObservationContext {
+  readonly kind = 'consumer' as const;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    /** The listener's name (Spring: the listener container id); by default the consumer group. */
+    readonly name: string,
+    readonly convention: ObservationConvention<KafkaBatchContext>,
+  ) {
     super();
-    this.carrier = headers;
-    this.getter = HEADERS_GETTER as never;
   }
 }

@@ -10,7 +10,7 @@
  * and for received records client id, partition and offset.
  */
 import { errorTag, type KeyValues, type ObservationConvention } from '../observation/convention.js';
-import type { KafkaReceiverContext, KafkaSenderContext } from './context.js';
+import type { KafkaBatchContext, KafkaReceiverContext, KafkaSenderContext } from './context.js';
 
 /** `<topic> <verb>` span names, built once per topic (topics are few; the cache is capped anyway). */
 function spanNames(verb: string): (topic: string) => string {
@@ -25,8 +25,8 @@ function spanNames(verb: string): (topic: string) => string {
   };
 }
 
-/** Spring Kafka's timer tags, in key order: exception, name, result. */
-function springKafkaValues(ctx: KafkaSenderContext | KafkaReceiverContext, out: string[]): void {
+/** Spring Kafka's timer tags, in key order: exception, name, result (one rule for records and batches). */
+function springKafkaValues(ctx: KafkaSenderContext | KafkaReceiverContext | KafkaBatchContext, out: string[]): void {
   out[0] = errorTag(ctx.error);
   out[1] = ctx.name;
   out[2] = ctx.error === undefined ? 'success' : 'failure';
@@ -93,6 +93,33 @@ export class KafkaListenerConvention implements ObservationConvention<KafkaRecei
   }
 
   contextualName(ctx: KafkaReceiverContext): string {
+    return receiveName(ctx.topic);
+  }
+}
+
+/**
+ * A batch listener's executions: the same `spring.kafka.listener` timer and tags as per-record listeners, recorded
+ * once per batch through the same observation lifecycle, and no span (each record of the batch gets its own span
+ * in its own trace, through `processMessage`).
+ * @since 0.2.0
+ */
+export class KafkaBatchListenerConvention implements ObservationConvention<KafkaBatchContext> {
+  readonly name = 'spring.kafka.listener';
+  readonly description = 'Kafka listener executions';
+  readonly lowCardinalityKeyNames = ['exception', 'name', 'result'] as const;
+  readonly errorTag = false;
+  readonly longTaskTimer = false;
+  readonly spans = false;
+
+  lowCardinalityValues(ctx: KafkaBatchContext, out: string[]): void {
+    springKafkaValues(ctx, out);
+  }
+
+  highCardinality(): KeyValues {
+    return {};
+  }
+
+  contextualName(ctx: KafkaBatchContext): string {
     return receiveName(ctx.topic);
   }
 }

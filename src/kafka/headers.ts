@@ -4,9 +4,9 @@
  * as UTF-8, and so does this getter.
  */
 import type { CarrierGetter, CarrierSetter } from '../observation/context.js';
+import type { KafkaHeaders } from './types.js';
 
-/** kafkajs' IHeaders, structurally. */
-export type KafkaHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+export type { KafkaHeaders } from './types.js';
 
 function text(value: Buffer | string | undefined): string | undefined {
   if (value === undefined || value === null) return undefined;

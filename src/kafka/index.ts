@@ -8,21 +8,31 @@
  * or, for clients created elsewhere, `nm.kafka.producer(p)` and `nm.kafka.consumer(c, { groupId })`.
  * The `kafka` health indicator asks the cluster (describeCluster, bounded by a timeout).
  */
-import type { Admin, Consumer, ConsumerConfig, Producer, ProducerConfig } from 'kafkajs';
 import { instrumentConsumer, type ConsumerOptions } from './consumer.js';
 import type { KafkaDeps } from './deps.js';
 import { LagMonitor } from './lag.js';
 import { instrumentProducer, type ProducerOptions } from './producer.js';
+import type { KafkaAdminLike, KafkaConsumerLike, KafkaLike, KafkaProducerLike } from './types.js';
 
-export type { ConsumerOptions, TracedEachBatchPayload } from './consumer.js';
+export type { ConsumerOptions } from './consumer.js';
 export type { ProducerOptions } from './producer.js';
-
-/** The parts of a kafkajs `Kafka` client nodemeter uses. @since 0.1.0 */
-export interface KafkaLike {
-  producer(config?: ProducerConfig): Producer;
-  consumer(config: ConsumerConfig): Consumer;
-  admin(config?: object): Admin;
-}
+export type {
+  KafkaAdminLike,
+  KafkaConsumedMessageLike,
+  KafkaConsumerLike,
+  KafkaConsumerRunConfigLike,
+  KafkaEachBatchPayloadLike,
+  KafkaEachMessagePayloadLike,
+  KafkaHeaders,
+  KafkaLike,
+  KafkaMessageToSend,
+  KafkaProducerBatchLike,
+  KafkaProducerLike,
+  KafkaProducerRecordLike,
+  KafkaSenderLike,
+  KafkaSubscriptionLike,
+  TracedEachBatchPayload,
+} from './types.js';
 
 /** @since 0.1.0 */
 export interface InstrumentKafkaOptions {
@@ -34,8 +44,24 @@ export interface InstrumentKafkaOptions {
   lag?: boolean;
 }
 
-/** @since 0.1.0 */
-export class KafkaInstrumentation {
+/** nodemeter's kafkajs integration (`nm.kafka`). @since 0.1.0 */
+export interface KafkaInstrumentation {
+  /** A Kafka client whose producers and consumers are instrumented. The caller's client is not modified. */
+  instrument<K extends KafkaLike>(kafka: K, options?: InstrumentKafkaOptions): K;
+  /** An instrumented producer (sends traced and metered). */
+  producer<P extends KafkaProducerLike>(producer: P, options?: ProducerOptions): P;
+  /** An instrumented consumer (listeners traced and metered). */
+  consumer<C extends KafkaConsumerLike>(consumer: C, options: ConsumerOptions): C;
+  /** Disconnects the admin clients nodemeter opened and removes its health indicators. */
+  close(): Promise<void>;
+}
+
+/** The kafkajs integration over the given registries. @since 0.2.0 */
+export function createKafkaInstrumentation(deps: KafkaDeps): KafkaInstrumentation {
+  return new DefaultKafkaInstrumentation(deps);
+}
+
+class DefaultKafkaInstrumentation implements KafkaInstrumentation {
   readonly #deps: KafkaDeps;
   readonly #closers: (() => Promise<void> | void)[] = [];
 
@@ -47,8 +73,8 @@ export class KafkaInstrumentation {
   instrument<K extends KafkaLike>(kafka: K, options: InstrumentKafkaOptions = {}): K {
     const deps = this.#deps;
     const clientId = options.clientId ?? 'kafkajs';
-    let admin: Promise<Admin> | undefined;
-    const getAdmin = (): Promise<Admin> => {
+    let admin: Promise<KafkaAdminLike> | undefined;
+    const getAdmin = (): Promise<KafkaAdminLike> => {
       admin ??= (async () => {
         const a = kafka.admin();
         await a.connect();
@@ -73,10 +99,10 @@ export class KafkaInstrumentation {
     const self = this;
     const wrapped = Object.create(kafka) as K;
     Object.assign(wrapped, {
-      producer(config?: ProducerConfig) {
+      producer(config?: object) {
         return self.producer(kafka.producer(config), { clientId });
       },
-      consumer(config: ConsumerConfig) {
+      consumer(config: { groupId: string }) {
         return self.consumer(kafka.consumer(config), {
           groupId: config.groupId,
           clientId,
@@ -88,12 +114,12 @@ export class KafkaInstrumentation {
   }
 
   /** An instrumented producer (sends traced and metered). */
-  producer<P extends Producer>(producer: P, options: ProducerOptions = {}): P {
+  producer<P extends KafkaProducerLike>(producer: P, options: ProducerOptions = {}): P {
     return instrumentProducer(producer, this.#deps, options);
   }
 
   /** An instrumented consumer (listeners traced and metered). */
-  consumer<C extends Consumer>(consumer: C, options: ConsumerOptions): C {
+  consumer<C extends KafkaConsumerLike>(consumer: C, options: ConsumerOptions): C {
     return instrumentConsumer(consumer, this.#deps, options);
   }
 

@@ -8,10 +8,10 @@
  * `kafka_consumer_fetch_manager_records_lag{client_id,group,topic,partition}` (current lag) and
  * `kafka_consumer_fetch_manager_records_lag_max` (the largest lag of the partition seen since the previous read).
  */
-import type { Admin } from 'kafkajs';
 import { Warnings } from '../core/warnings.js';
 import type { Gauge } from '../metrics/gauge.js';
 import type { KafkaDeps } from './deps.js';
+import type { KafkaAdminLike } from './types.js';
 
 interface Tracked {
   clientId: string;
@@ -26,14 +26,14 @@ interface Row {
 export class LagMonitor {
   readonly #groups = new Map<string, Tracked>();
   readonly #deps: KafkaDeps;
-  readonly #admin: () => Promise<Admin>;
+  readonly #admin: () => Promise<KafkaAdminLike>;
   readonly #lag: Gauge;
   readonly #lagMax: Gauge;
   #rows: Row[] = [];
   #readAt = 0;
   #reading: Promise<void> | undefined;
 
-  constructor(admin: () => Promise<Admin>, deps: KafkaDeps, readonly timeoutMs = 3_000) {
+  constructor(admin: () => Promise<KafkaAdminLike>, deps: KafkaDeps, readonly timeoutMs = 3_000) {
     this.#admin = admin;
     this.#deps = deps;
     const labelNames = ['client_id', 'group', 'topic', 'partition'];

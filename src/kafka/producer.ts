@@ -8,12 +8,12 @@
  *
  *   send({ topic, messages }) ──► per message: context (headers copy) ─ start ─► inject ─► original send ─► stop
  */
-import type { Producer, ProducerBatch, ProducerRecord, RecordMetadata, Transaction } from 'kafkajs';
 import type { CounterChild } from '../metrics/counter.js';
 import { KafkaSenderContext } from './context.js';
 import { KafkaTemplateConvention } from './conventions.js';
 import type { KafkaDeps } from './deps.js';
 import type { KafkaHeaders } from './headers.js';
+import type { KafkaMessageToSend, KafkaProducerBatchLike, KafkaProducerLike, KafkaProducerRecordLike, KafkaSenderLike } from './types.js';
 
 /** @since 0.1.0 */
 export interface ProducerOptions {
@@ -23,11 +23,11 @@ export interface ProducerOptions {
   clientId?: string;
 }
 
-type Message = ProducerRecord['messages'][number];
+type Message = KafkaMessageToSend;
 
 const convention = new KafkaTemplateConvention();
 
-export function instrumentProducer<P extends Producer>(producer: P, deps: KafkaDeps, options: ProducerOptions = {}): P {
+export function instrumentProducer<P extends KafkaProducerLike>(producer: P, deps: KafkaDeps, options: ProducerOptions = {}): P {
   const clientId = options.clientId ?? 'kafkajs';
   const name = options.name ?? clientId;
   const sent = deps.registry.counter('kafka.producer.topic.record.send', {
@@ -55,6 +55,7 @@ export function instrumentProducer<P extends Producer>(producer: P, deps: KafkaD
       const m = messages[i] as Message;
       const headers: KafkaHeaders = m.headers ? { ...m.headers } : {};
       const ctx = new KafkaSenderContext(topic, name, clientId, headers, convention);
+      // Started here, stopped when the broker answers: the tracing handler writes the headers at start.
       deps.observations.start(ctx);
       contexts.push(ctx);
       out[i] = { ...m, headers };
@@ -62,50 +63,58 @@ export function instrumentProducer<P extends Producer>(producer: P, deps: KafkaD
     return out;
   }
 
-  function finish(contexts: KafkaSenderContext[], error: unknown): void {
+  /** One send acknowledges (or fails) all its records: each observation stops with the send's outcome. */
+  function finish(contexts: KafkaSenderContext[], error: unknown, failed: boolean): void {
     for (const ctx of contexts) {
-      if (error !== undefined) deps.observations.error(ctx, error);
-      deps.observations.stop(ctx);
+      deps.observations.stop(ctx, failed ? error : undefined);
       const [ok, bad] = countersOf(ctx.topic);
-      (error === undefined ? ok : bad).inc();
+      (failed ? bad : ok).inc();
     }
   }
 
-  async function observed(contexts: KafkaSenderContext[], call: () => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
-    let result: RecordMetadata[];
+  function observed(contexts: KafkaSenderContext[], target: KafkaSenderLike, send: (t: KafkaSenderLike) => Promise<unknown>): Promise<unknown> {
+    let sent: Promise<unknown>;
     try {
-      result = await call();
+      sent = send(target);
     } catch (err) {
-      finish(contexts, err);
-      throw err;
+      finish(contexts, err, true);
+      return Promise.reject(err); // a rejection, as the send's own promise would give
     }
-    finish(contexts, undefined);
-    return result;
+    return sent.then(
+      (result) => {
+        finish(contexts, undefined, false);
+        return result;
+      },
+      (err: unknown) => {
+        finish(contexts, err, true);
+        throw err;
+      },
+    );
   }
 
-  function wrapSender<S extends Producer | Transaction>(target: S): Pick<S, 'send' | 'sendBatch'> {
+  function wrapSender(target: KafkaSenderLike): KafkaSenderLike {
     return {
-      send(record: ProducerRecord): Promise<RecordMetadata[]> {
+      send(record: KafkaProducerRecordLike): Promise<unknown> {
         if (!record || !Array.isArray(record.messages)) return target.send(record);
         const contexts: KafkaSenderContext[] = [];
         const messages = prepare(record.topic, record.messages, contexts);
-        return observed(contexts, () => target.send({ ...record, messages }));
+        return observed(contexts, target, (t) => t.send({ ...record, messages }));
       },
-      sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+      sendBatch(batch: KafkaProducerBatchLike): Promise<unknown> {
         if (!batch || !Array.isArray(batch.topicMessages)) return target.sendBatch(batch);
         const contexts: KafkaSenderContext[] = [];
         const topicMessages = batch.topicMessages.map((tm) => ({ ...tm, messages: prepare(tm.topic, tm.messages, contexts) }));
-        return observed(contexts, () => target.sendBatch({ ...batch, topicMessages }));
+        return observed(contexts, target, (t) => t.sendBatch({ ...batch, topicMessages }));
       },
-    } as Pick<S, 'send' | 'sendBatch'>;
+    };
   }
 
   // Delegate everything else to the caller's producer; override only what is observed.
   const wrapped = Object.create(producer) as P;
   Object.assign(wrapped, wrapSender(producer), {
-    async transaction(): Promise<Transaction> {
-      const tx = await producer.transaction();
-      return Object.assign(Object.create(tx) as Transaction, wrapSender(tx));
+    async transaction(): Promise<KafkaSenderLike> {
+      const tx = await (producer.transaction as () => Promise<KafkaSenderLike>).call(producer);
+      return Object.assign(Object.create(tx) as KafkaSenderLike, wrapSender(tx));
     },
   });
   return wrapped;

@@ -3,7 +3,8 @@
  * become metric labels; high-cardinality ones go to spans only (a raw URL, a message offset).
  *
  * Low-cardinality values are written into an array the caller owns, in the order of `lowCardinalityKeyNames`, so
- * the meter handler finds the series of a request without building a label object.
+ * the meter handler finds the series of a request without building a label object. The registry asks for them once
+ * when an observation stops and gives the same values to every handler.
  */
 import type { ObservationContext } from './context.js';
 
@@ -30,6 +31,8 @@ export interface ObservationConvention<C extends ObservationContext = Observatio
   isError?(context: C): boolean;
   /** False: the meter handler records nothing for this convention (spans only, e.g. per-query spans). */
   readonly meters?: boolean;
+  /** False: no span for this convention (meters only, e.g. a Kafka batch, whose records have their own spans). */
+  readonly spans?: boolean;
   /** False: the timer has no `error` tag (Spring Kafka's timers carry `exception` and `result` instead). */
   readonly errorTag?: boolean;
   /** False: no `<name>.active` long task timer for this convention. */

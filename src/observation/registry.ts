@@ -1,28 +1,123 @@
 /**
- * ObservationRegistry: the spine. Adapters (HTTP server and client, Kafka) start, stop and scope observations;
- * handlers (meters now, tracing and logging later) react. Adding a handler or a kind of context never touches the
- * adapters.
+ * ObservationRegistry: the spine, and the one place an observation's lifecycle is written. Integrations (HTTP
+ * server and client, Kafka, DB) hand it a context and the work; handlers (meters, spans) react. Adding a handler
+ * or a kind of context never touches the integrations, and no integration writes start/scope/error/stop itself.
  *
- *   adapter ── start(ctx) ──► handlers[i].onStart   (meter: active task; tracing: open span)
- *           ── inScope(ctx, fn) ─► handlers nest     (tracing: span active while fn runs)
- *           ── error(ctx, e) / stop(ctx) ──► handlers in reverse order on stop
+ *   observe(ctx, fn, arg)    sync or promise work:  start ─► fn(arg) in scope ─► error? ─► stop (once, on settle)
+ *   callback(ctx, cb)        node-style callbacks:  the callback stops ctx with its error, then runs cb in the
+ *                                                   scope that was current at start
+ *   start(ctx) … stop(ctx, err?)                    work whose end is an event (a response closes, a record is
+ *                                                   acknowledged); stopWhenSettled(ctx, result) for a result that
+ *                                                   may be a promise
+ *
+ *   start ─► handlers[i].onStart            (meter: in-flight task; tracing: open span, inject/extract headers)
+ *   stop  ─► convention.lowCardinalityValues, once ─► handlers in reverse order: onStop(ctx, values)
  */
 import type { EventEmitter } from 'node:events';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import type { ObservationContext } from './context.js';
-import type { ObservationHandler } from './handler.js';
+import type { NodeCallback, ObservationHandler } from './handler.js';
 
 /** @since 0.1.0 */
-export class ObservationRegistry {
+export interface ObservationRegistry {
+  /** The handlers, in the order they were added (a new array after every change). */
+  readonly handlers: readonly ObservationHandler[];
+  /** True when some handler would react; integrations may skip building contexts otherwise. */
+  readonly isActive: boolean;
+  /** Adds a handler; returns a function that removes it. */
+  addHandler(handler: ObservationHandler): () => void;
+  /** True while some handler says work must not be observed (a span exporter's own calls). */
+  isSuppressed(): boolean;
+  /**
+   * Observes `fn(arg)`: starts the observation, runs `fn` in its scope, records what it throws or its promise
+   * rejects with, and stops it when `fn` returns or its promise settles. Returns what `fn` returns (a promise
+   * result is chained; its value and rejection are passed on unchanged). Pass `arg` instead of a closure on hot
+   * paths. @since 0.2.0
+   */
+  observe<T>(context: ObservationContext, fn: () => T): T;
+  observe<A, T>(context: ObservationContext, fn: (arg: A) => T, arg: A): T;
+  /** Starts an observation whose end is reported later by stop(). A second start is ignored. */
+  start(context: ObservationContext): void;
+  /**
+   * Stops the observation, once: a second stop is ignored. An `error` other than undefined is recorded first.
+   * The convention's low-cardinality values are asked once here and shared by every handler.
+   */
+  stop(context: ObservationContext, error?: unknown): void;
+  /** Stops the observation when `result` settles if it is a promise (returning the chained promise), else now. @since 0.2.0 */
+  stopWhenSettled<T>(context: ObservationContext, result: T): T;
+  /**
+   * A node-style callback that stops the observation with its error argument (null: success) and then calls `cb`
+   * in the scope that was current when the observation started (drivers call back from their socket's scope).
+   * @since 0.2.0
+   */
+  callback<F extends NodeCallback>(context: ObservationContext, cb: F): F;
+  /** Records an error on an observation that goes on (a framework's error handler); stop() ends it. */
+  error(context: ObservationContext, error: unknown): void;
+  event(context: ObservationContext, event: string): void;
+  /**
+   * Runs `fn(arg)` inside every handler's scope for this observation (e.g. with its span active). Errors thrown by
+   * `fn` propagate unchanged; a handler that fails before running `fn` is reported and `fn` runs anyway.
+   */
+  inScope<T>(context: ObservationContext, fn: () => T): T;
+  inScope<A, T>(context: ObservationContext, fn: (arg: A) => T, arg: A): T;
+  /** Listeners added to `emitter` from now on run in the observation's scope (bodies read after routing). */
+  bindEmitter(context: ObservationContext, emitter: EventEmitter): void;
+  /** True when a recorded observation is current, so a child started now would be kept. @since 0.2.0 */
+  hasCurrentObservation(): boolean;
+  /** `fn` bound to the current scope (a pool calling back a queued request from someone else's scope). @since 0.2.0 */
+  bindToCurrent<F extends NodeCallback>(fn: F): F;
+}
+
+/** A new observation registry with no handlers. @since 0.2.0 */
+export function createObservationRegistry(diag: Diag): ObservationRegistry {
+  return new DefaultObservationRegistry(diag);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+class DefaultObservationRegistry implements ObservationRegistry {
   #handlers: readonly ObservationHandler[] = [];
   readonly #diag: Diag;
+  /** Scratch for the low-cardinality values of the observation being stopped (stops do not interleave, see stop). */
+  readonly #low: string[] = [];
+  #lowBusy = false;
+  /**
+   * Scope entry without a closure per call: inScope parks `fn` here and gives the handler the bound `#enter`,
+   * which takes it back. `#entered` tells a handler failing before `fn` ran (run `fn` anyway) from `fn` failing
+   * (rethrow); it is a call sequence number, so nested scopes cannot confuse an outer one.
+   */
+  #pending: ((arg: unknown) => unknown) | undefined = undefined;
+  #seq = 0;
+  #entered = 0;
+  readonly #enter = (arg: unknown): unknown => {
+    const fn = this.#pending as (arg: unknown) => unknown;
+    this.#pending = undefined;
+    this.#entered = this.#seq;
+    return fn(arg);
+  };
+
+  #pendingCb: NodeCallback | undefined = undefined;
+  readonly #enterCb: NodeCallback;
 
   constructor(diag: Diag) {
     this.#diag = diag;
+    const self = this;
+    // A function, not an arrow: the driver's `this` is passed on to the callback.
+    this.#enterCb = function (this: unknown, err: unknown, a?: unknown, b?: unknown): unknown {
+      const cb = self.#pendingCb as NodeCallback;
+      self.#pendingCb = undefined;
+      self.#entered = self.#seq;
+      return cb.call(this, err, a, b);
+    };
   }
 
-  /** Adds a handler; returns a function that removes it. */
   addHandler(handler: ObservationHandler): () => void {
     this.#handlers = [...this.#handlers, handler];
     return () => {
@@ -34,12 +129,50 @@ export class ObservationRegistry {
     return this.#handlers;
   }
 
-  /** True when some handler would react; adapters may skip building contexts otherwise. */
   get isActive(): boolean {
     return this.#handlers.length > 0;
   }
 
+  observe<A, T>(context: ObservationContext, fn: (arg: A) => T, arg?: A): T {
+    this.start(context);
+    let result: T;
+    try {
+      result = this.inScope(context, fn, arg as A);
+    } catch (err) {
+      this.#stop(context, err, true);
+      throw err;
+    }
+    return this.stopWhenSettled(context, result);
+  }
+
+  stopWhenSettled<T>(context: ObservationContext, result: T): T {
+    if (!isThenable(result)) {
+      this.#stop(context, undefined, false);
+      return result;
+    }
+    return result.then(
+      (value) => {
+        this.#stop(context, undefined, false);
+        return value;
+      },
+      (err: unknown) => {
+        this.#stop(context, err, true);
+        throw err;
+      },
+    ) as T;
+  }
+
+  callback<F extends NodeCallback>(context: ObservationContext, cb: F): F {
+    const self = this;
+    return function (this: unknown, err: unknown, a?: unknown, b?: unknown): unknown {
+      self.#stop(context, err, err !== undefined && err !== null);
+      return self.#inParentScope(context, cb, this, err, a, b);
+    } as F;
+  }
+
   start(context: ObservationContext): void {
+    if (context.started) return;
+    context.started = true;
     context.startMs = performance.now();
     const handlers = this.#handlers;
     for (let i = 0; i < handlers.length; i++) {
@@ -49,7 +182,7 @@ export class ObservationRegistry {
       try {
         h.onStart(context);
       } catch (err) {
-        this.#failed(h, 'onStart', err);
+        this.#failed(h.name, 'onStart', err);
       }
     }
   }
@@ -63,7 +196,7 @@ export class ObservationRegistry {
       try {
         h.onError(context);
       } catch (err) {
-        this.#failed(h, 'onError', err);
+        this.#failed(h.name, 'onError', err);
       }
     }
   }
@@ -76,37 +209,66 @@ export class ObservationRegistry {
       try {
         h.onEvent(context, event);
       } catch (err) {
-        this.#failed(h, 'onEvent', err);
+        this.#failed(h.name, 'onEvent', err);
       }
     }
   }
 
-  /** Stops the observation once; handlers run in reverse order of start. */
-  stop(context: ObservationContext): void {
+  stop(context: ObservationContext, error?: unknown): void {
+    this.#stop(context, error, error !== undefined);
+  }
+
+  /** `failed` and not `error !== undefined`: what was thrown is recorded even if it is undefined or null. */
+  #stop(context: ObservationContext, error: unknown, failed: boolean): void {
     if (context.stopped) return;
+    if (failed) this.error(context, error);
     context.stopped = true;
     const handlers = this.#handlers;
+    let low: string[] | undefined;
+    let owned = false;
     for (let i = handlers.length - 1; i >= 0; i--) {
       const h = handlers[i] as ObservationHandler;
       if (h.onStop === undefined || !h.supportsContext(context)) continue;
-      try {
-        h.onStop(context);
-      } catch (err) {
-        this.#failed(h, 'onStop', err);
+      if (low === undefined) {
+        // A handler's onStop may stop another observation (an exporter's own call ending); that one gets its own
+        // array instead of overwriting these values.
+        owned = !this.#lowBusy;
+        low = owned ? this.#low : [];
+        if (owned) this.#lowBusy = true;
+        this.#lowValues(context, low);
       }
+      try {
+        h.onStop(context, low);
+      } catch (err) {
+        this.#failed(h.name, 'onStop', err);
+      }
+    }
+    if (owned) this.#lowBusy = false;
+  }
+
+  #lowValues(context: ObservationContext, out: string[]): void {
+    const convention = context.convention;
+    try {
+      convention.lowCardinalityValues(context, out);
+    } catch (err) {
+      this.#failed(`convention ${convention.name}`, 'lowCardinalityValues', err);
+      for (let i = 0; i < convention.lowCardinalityKeyNames.length; i++) out[i] = 'UNKNOWN';
     }
   }
 
-  /** Listeners added to `emitter` from now on run in the observation's scope (bodies read after routing). */
   bindEmitter(context: ObservationContext, emitter: EventEmitter): void {
     const handlers = this.#handlers;
     for (let i = 0; i < handlers.length; i++) {
       const h = handlers[i] as ObservationHandler;
-      if (h.bindEmitter && h.supportsContext(context)) this.#safe(h, 'bindEmitter', () => h.bindEmitter!(context, emitter));
+      if (h.bindEmitter === undefined || !h.supportsContext(context)) continue;
+      try {
+        h.bindEmitter(context, emitter);
+      } catch (err) {
+        this.#failed(h.name, 'bindEmitter', err);
+      }
     }
   }
 
-  /** True while some handler says work must not be observed (a span exporter's own calls). */
   isSuppressed(): boolean {
     const handlers = this.#handlers;
     for (let i = 0; i < handlers.length; i++) {
@@ -116,12 +278,31 @@ export class ObservationRegistry {
     return false;
   }
 
-  /**
-   * Runs `fn` inside every handler's scope for this observation (e.g. with its span active). With one scoping
-   * handler (the usual case) no wrapper is built. A handler that fails before running `fn` is reported and `fn`
-   * runs anyway; errors thrown by `fn` itself propagate unchanged.
-   */
-  inScope<T>(context: ObservationContext, fn: () => T): T {
+  hasCurrentObservation(): boolean {
+    const handlers = this.#handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      const h = handlers[i] as ObservationHandler;
+      if (h.hasCurrentObservation !== undefined && h.hasCurrentObservation()) return true;
+    }
+    return false;
+  }
+
+  bindToCurrent<F extends NodeCallback>(fn: F): F {
+    const handlers = this.#handlers;
+    let bound = fn;
+    for (let i = 0; i < handlers.length; i++) {
+      const h = handlers[i] as ObservationHandler;
+      if (h.bindToCurrent === undefined) continue;
+      try {
+        bound = h.bindToCurrent(bound);
+      } catch (err) {
+        this.#failed(h.name, 'bindToCurrent', err);
+      }
+    }
+    return bound;
+  }
+
+  inScope<A, T>(context: ObservationContext, fn: (arg: A) => T, arg?: A): T {
     const handlers = this.#handlers;
     let scoping: ObservationHandler | undefined;
     let count = 0;
@@ -132,41 +313,54 @@ export class ObservationRegistry {
         count++;
       }
     }
-    if (count === 0) return fn();
-    if (count === 1) return this.#scoped(scoping as ObservationHandler, context, fn);
+    if (count === 0) return fn(arg as A);
+    if (count === 1) return this.#scoped(scoping as ObservationHandler, context, fn, arg as A);
+    // Several scoping handlers (rare): nest them, outermost first.
     let run = fn;
     for (let i = handlers.length - 1; i >= 0; i--) {
       const h = handlers[i] as ObservationHandler;
       if (h.inScope === undefined || !h.supportsContext(context)) continue;
       const inner = run;
-      run = () => this.#scoped(h, context, inner);
+      run = (a: A) => this.#scoped(h, context, inner, a);
     }
-    return run();
+    return run(arg as A);
   }
 
-  #scoped<T>(h: ObservationHandler, context: ObservationContext, fn: () => T): T {
-    let entered = false;
+  #scoped<A, T>(h: ObservationHandler, context: ObservationContext, fn: (arg: A) => T, arg: A): T {
+    const seq = ++this.#seq;
+    this.#pending = fn as (arg: unknown) => unknown;
     try {
-      return h.inScope!(context, () => {
-        entered = true;
-        return fn();
-      });
+      return h.inScope!(context, this.#enter as (arg: A) => T, arg);
     } catch (err) {
-      if (entered) throw err;
-      this.#failed(h, 'inScope', err);
-      return fn();
+      if (this.#entered >= seq) throw err;
+      this.#pending = undefined;
+      this.#failed(h.name, 'inScope', err);
+      return fn(arg);
     }
   }
 
-  #safe(handler: ObservationHandler, phase: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.#failed(handler, phase, err);
+  #inParentScope(context: ObservationContext, cb: NodeCallback, thisArg: unknown, err: unknown, a: unknown, b: unknown): unknown {
+    const handlers = this.#handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      const h = handlers[i] as ObservationHandler;
+      if (h.inParentScope === undefined || !h.supportsContext(context)) continue;
+      // One handler restores the parent scope (tracing, in practice); the callback runs exactly once. Same
+      // closure-free entry as #scoped.
+      const seq = ++this.#seq;
+      this.#pendingCb = cb;
+      try {
+        return h.inParentScope(context, this.#enterCb, thisArg, err, a, b);
+      } catch (failure) {
+        if (this.#entered >= seq) throw failure;
+        this.#pendingCb = undefined;
+        this.#failed(h.name, 'inParentScope', failure);
+        break;
+      }
     }
+    return cb.call(thisArg, err, a, b);
   }
 
-  #failed(handler: ObservationHandler, phase: string, err: unknown): void {
-    this.#diag.warn(Warnings.OBSERVATION_HANDLER_FAILED, { handler: handler.name, phase, error: err }, `${handler.name}:${phase}`);
+  #failed(name: string, phase: string, err: unknown): void {
+    this.#diag.warn(Warnings.OBSERVATION_HANDLER_FAILED, { handler: name, phase, error: err }, `${name}:${phase}`);
   }
 }

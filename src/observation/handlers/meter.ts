@@ -10,10 +10,10 @@
 import type { Diag } from '../../core/diag.js';
 import { Warnings } from '../../core/warnings.js';
 import type { Counter } from '../../metrics/counter.js';
-import type { LongTaskTimer, LongTaskTimerChild } from '../../metrics/long-task-timer.js';
+import type { LongTask, LongTaskTimer, LongTaskTimerChild } from '../../metrics/long-task-timer.js';
 import type { MeterRegistry } from '../../metrics/registry.js';
 import type { Timer, TimerChild } from '../../metrics/timer.js';
-import type { ObservationContext } from '../context.js';
+import { handlerKey, type ObservationContext } from '../context.js';
 import { errorTag, type ObservationConvention } from '../convention.js';
 import type { ObservationHandler } from '../handler.js';
 
@@ -30,6 +30,9 @@ export interface MeterHandlerOptions {
 }
 
 type Tree<T> = Map<string, Tree<T> | T>;
+
+/** This handler's state in a context: the in-flight task of the `.active` long task timer. */
+const kActiveTask = handlerKey<LongTask>('meter.activeTask');
 
 interface Meters {
   timer: Timer;
@@ -94,20 +97,26 @@ export class MeterObservationHandler implements ObservationHandler {
   onStart(context: ObservationContext): void {
     const m = this.#metersOf(context.convention);
     if (!m.active) return;
+    // The in-flight timer is tagged with the values as they are at start (the route is not known yet): the one
+    // convention call outside the registry's shared call at stop, and only for conventions with an active timer.
     context.convention.lowCardinalityValues(context, m.values);
     const n = context.convention.lowCardinalityKeyNames.length;
     if (!this.#allowed(m, context.convention.name, n, false)) return;
     const child = lookup(m.activeTree, m.values, n, () => (m.active as LongTaskTimer).child(labelsOf(m.keys, m.values, n)));
-    context.activeTask = child.start();
+    context.put(kActiveTask, child.start());
   }
 
-  onStop(context: ObservationContext): void {
-    context.activeTask?.stop();
-    context.activeTask = undefined;
+  onStop(context: ObservationContext, low: readonly string[]): void {
+    const task = context.get(kActiveTask);
+    if (task !== undefined) {
+      task.stop();
+      context.put(kActiveTask, undefined);
+    }
     const seconds = (performance.now() - context.startMs) / 1000;
     const m = this.#metersOf(context.convention);
-    context.convention.lowCardinalityValues(context, m.values);
     const n = m.keys.length;
+    // The registry's values, shared with the other handlers; copied, since the error tag is appended here.
+    for (let i = 0, k = context.convention.lowCardinalityKeyNames.length; i < k; i++) m.values[i] = low[i] as string;
     if (m.withError) m.values[n - 1] = errorTag(context.error);
     if (!this.#allowed(m, context.convention.name, m.withError ? n - 1 : n, true)) return;
     lookup(m.timerTree, m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n))).record(seconds);

@@ -1,15 +1,19 @@
 /**
  * The tracing handler, as Micrometer Tracing's propagating handlers: every observation becomes an OpenTelemetry
- * span of its kind, named by its convention (`http get /orders/{id}`), tagged with both tag sets.
+ * span of its kind, named by its convention (`http get /orders/{id}`), tagged with both tag sets. It speaks the
+ * OpenTelemetry API only; the SDK (provider, exporter) is set up elsewhere, and only when tracing is on.
  *
- *   server/consumer: parent = the context extracted from the incoming headers (none: a new root trace)
- *   client/producer: parent = the active context; the propagation headers are injected into the outgoing call
+ *   ReceiverContext (server, consumer): parent = the context extracted from its carrier (none: a new root trace)
+ *   others (client, producer, internal): parent = the active context; a SenderContext's carrier gets the
+ *                                        propagation headers
  *
- * Tags, name and status are set when the observation stops, once the route, status and error are known.
+ * Tags, name and status are set when the observation stops, once the route, status and error are known. The
+ * span, its context and its parent are kept in the observation context under this handler's own keys.
  */
 import type { EventEmitter } from 'node:events';
 import {
   context,
+  createContextKey,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -21,16 +25,17 @@ import {
   type TextMapSetter,
   type Tracer,
 } from '@opentelemetry/api';
-import { createContextKey, type Context as SuppressionContext } from '@opentelemetry/api';
+import { handlerKey, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
+import type { NodeCallback, ObservationHandler } from '../handler.js';
 
 // @opentelemetry/core's suppressTracing() key, read through the API so the SDK is not loaded when tracing is off:
 // createContextKey is Symbol.for(description), so this is the very key the SDK's exporters set.
 const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
-function isTracingSuppressed(ctx: SuppressionContext): boolean {
-  return ctx.getValue(SUPPRESS_TRACING_KEY) === true;
-}
-import type { ObservationContext, ObservationKind } from '../context.js';
-import type { ObservationHandler } from '../handler.js';
+
+/** This handler's state in a context: its span, the context to run work in (span active), the parent context. */
+const kSpan = handlerKey<Span>('tracing.span');
+const kTraceContext = handlerKey<Context>('tracing.context');
+const kParent = handlerKey<Context>('tracing.parent');
 
 const KINDS: Record<ObservationKind, SpanKind> = {
   server: SpanKind.SERVER,
@@ -48,45 +53,53 @@ function errorMessage(error: unknown): string {
 export class TracingObservationHandler implements ObservationHandler {
   readonly name = 'tracing';
   readonly #tracer: Tracer;
-  readonly #values: string[] = [];
 
   constructor(tracer: Tracer) {
     this.#tracer = tracer;
   }
 
-  supportsContext(): boolean {
-    return true;
+  /** Conventions may opt out of spans (`spans: false`: meters only). */
+  supportsContext(ctx: ObservationContext): boolean {
+    return ctx.convention.spans !== false;
   }
 
   /** Work done while sending spans (the exporter's own HTTP calls) must not be observed. */
   isSuppressed(): boolean {
-    return isTracingSuppressed(context.active());
+    return context.active().getValue(SUPPRESS_TRACING_KEY) === true;
+  }
+
+  /** A sampled span is active: a child started now is recorded. */
+  hasCurrentObservation(): boolean {
+    const span = trace.getSpan(context.active());
+    return span !== undefined && span.isRecording();
+  }
+
+  bindToCurrent<F extends NodeCallback>(fn: F): F {
+    return context.bind(context.active(), fn);
   }
 
   onStart(ctx: ObservationContext): void {
-    const receiving = ctx.kind === 'server' || ctx.kind === 'consumer';
     let parent: Context;
-    if (receiving) {
-      parent = ctx.getter !== undefined ? propagation.extract(ROOT_CONTEXT, ctx.carrier, ctx.getter as TextMapGetter) : ROOT_CONTEXT;
+    if (ctx instanceof ReceiverContext) {
+      parent = propagation.extract(ROOT_CONTEXT, ctx.carrier, ctx.getter as TextMapGetter);
     } else {
       parent = context.active();
     }
     const span = this.#tracer.startSpan(ctx.convention.contextualName(ctx), { kind: KINDS[ctx.kind] }, parent);
     const traceContext = trace.setSpan(parent, span);
-    ctx.span = span;
-    ctx.traceContext = traceContext;
-    if (!receiving && ctx.setter !== undefined) {
+    ctx.put(kSpan, span);
+    ctx.put(kTraceContext, traceContext);
+    ctx.put(kParent, parent);
+    if (ctx instanceof SenderContext) {
       propagation.inject(traceContext, ctx.carrier, ctx.setter as TextMapSetter);
     }
   }
 
-  onStop(ctx: ObservationContext): void {
-    const span = ctx.span as Span | undefined;
+  onStop(ctx: ObservationContext, values: readonly string[]): void {
+    const span = ctx.get(kSpan);
     if (span === undefined) return;
     if (span.isRecording()) {
       const convention = ctx.convention;
-      const values = this.#values;
-      convention.lowCardinalityValues(ctx, values);
       const keys = convention.spanKeyNames ?? convention.lowCardinalityKeyNames;
       for (let i = 0; i < keys.length; i++) span.setAttribute(keys[i] as string, values[i] as string);
       span.setAttributes(convention.highCardinality(ctx));
@@ -103,14 +116,20 @@ export class TracingObservationHandler implements ObservationHandler {
     span.end();
   }
 
-  inScope<T>(ctx: ObservationContext, fn: () => T): T {
-    const traceContext = ctx.traceContext as Context | undefined;
-    return traceContext === undefined ? fn() : context.with(traceContext, fn);
+  inScope<A, T>(ctx: ObservationContext, fn: (arg: A) => T, arg: A): T {
+    const traceContext = ctx.get(kTraceContext);
+    return traceContext === undefined ? fn(arg) : context.with(traceContext, fn, undefined, arg);
+  }
+
+  /** Driver callbacks run in the context their query was issued from, not in the socket's. */
+  inParentScope(ctx: ObservationContext, fn: NodeCallback, thisArg: unknown, err: unknown, a: unknown, b: unknown): unknown {
+    const parent = ctx.get(kParent);
+    return parent === undefined ? fn.call(thisArg, err, a, b) : context.with(parent, fn, thisArg, err, a, b);
   }
 
   /** Listeners added to the emitter later run in this observation's context (request body events). */
   bindEmitter(ctx: ObservationContext, emitter: EventEmitter): void {
-    const traceContext = ctx.traceContext as Context | undefined;
+    const traceContext = ctx.get(kTraceContext);
     if (traceContext !== undefined) context.bind(traceContext, emitter);
   }
 }

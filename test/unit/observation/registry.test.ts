@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Diag } from '../../../src/core/diag.js';
+import { Warnings } from '../../../src/core/warnings.js';
 import { ObservationContext } from '../../../src/observation/context.js';
 import type { ObservationConvention } from '../../../src/observation/convention.js';
 import type { ObservationHandler } from '../../../src/observation/handler.js';
-import { ObservationRegistry } from '../../../src/observation/registry.js';
+import { createObservationRegistry } from '../../../src/observation/registry.js';
 
 class TestContext extends ObservationContext {
   readonly kind = 'internal' as const;
@@ -19,7 +20,7 @@ class TestContext extends ObservationContext {
 
 function setup() {
   const messages: string[] = [];
-  const registry = new ObservationRegistry(new Diag('debug', (level, m) => messages.push(`${level} ${m}`)));
+  const registry = createObservationRegistry(new Diag('debug', (level, m) => messages.push(`${level} ${m}`)));
   return { registry, messages };
 }
 
@@ -72,13 +73,13 @@ test('a throwing handler is reported once and never breaks the observed work or 
     registry.stop(ctx);
   }
   assert.deepEqual(seen, ['fine stopped', 'fine stopped', 'fine stopped']);
-  assert.equal(messages.filter((m) => m.startsWith('warn NMWRN014')).length, 3, messages.join('\n'));
+  assert.equal(messages.filter((m) => m.startsWith(`warn ${Warnings.OBSERVATION_HANDLER_FAILED.code} `)).length, 3, messages.join('\n'));
 });
 
 test('handlers that do not support a context are skipped; removed handlers are not called', () => {
   const { registry } = setup();
   let started = 0;
-  const remove = registry.addHandler({ name: 'picky', supportsContext: (c) => c.kind === 'server', onStart: () => started++ });
+  const remove = registry.addHandler({ name: 'picky', supportsContext: (c: ObservationContext) => c.kind === 'server', onStart: () => started++ });
   registry.start(new TestContext());
   assert.equal(started, 0);
   remove();
