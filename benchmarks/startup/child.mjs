@@ -1,0 +1,27 @@
+// One start-up sample, run in a fresh process by run.mjs: what the process costs from its start until the variant's
+// work is done. `performance.now()` counts from the process's start, so Node's own bootstrap is in every sample and
+// cancels out against the bare variant measured in the same run.
+//
+//   node benchmarks/startup/child.mjs bare|nodemeter|otel-sdk
+const variant = process.argv[2];
+
+if (variant === 'nodemeter') {
+  // The built package (`npm run build`), by name: the repository resolves `nodemeter` to itself.
+  const { instrument } = await import('nodemeter');
+  instrument({ serviceName: 'startup', diagLevel: 'error' });
+} else if (variant === 'otel-sdk') {
+  // OpenTelemetry's trace SDK alone, set up the minimal way for Zipkin export: what nodemeter's tracing builds on.
+  const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { ZipkinExporter } = await import('@opentelemetry/exporter-zipkin');
+  const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new ZipkinExporter())] });
+  provider.register();
+} else if (variant !== 'bare') {
+  throw new Error(`unknown variant ${variant}`);
+}
+
+const ms = performance.now();
+const { rss } = process.memoryUsage();
+process.stdout.write(`${JSON.stringify({ ms, rss })}\n`);
+// Nothing above may keep the process alive; exit now so no variant pays for shutting down.
+process.exit(0);

@@ -1,0 +1,90 @@
+// Start-up cost: `import` + `instrument()` against bare Node, in the same run, in fresh processes, with the variants
+// alternated round by round (a slow moment of the machine then hits every variant alike); the median of the rounds.
+//
+//   npm run bench:startup                       (builds, then runs)
+//   node benchmarks/startup/run.mjs [rounds=21]  (uses the current dist/)
+//
+// Variants:
+//   bare           node, an empty ESM script
+//   metrics only   nodemeter with tracing off (NODEMETER_TRACING_ENABLED=false): registry, runtime binders, HTTP
+//                  observation, actuator, logger
+//   tracing on     nodemeter with its defaults (tracing on, Zipkin export)
+//   otel trace sdk OpenTelemetry's NodeTracerProvider + BatchSpanProcessor + ZipkinExporter alone, registered
+//
+// Goals (issue 10): metrics only <= 60 ms and <= 10 MB RSS over bare; tracing on over bare <= the OTel trace SDK
+// alone over bare.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROUNDS = Number(process.argv[2] ?? 21);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url));
+if (!existsSync(new URL('../../dist/index.js', import.meta.url))) {
+  console.error('dist/ is missing: run `npm run build` (or `npm run bench:startup`)');
+  process.exit(1);
+}
+
+const VARIANTS = [
+  { name: 'bare', arg: 'bare', env: {} },
+  { name: 'metrics only', arg: 'nodemeter', env: { NODEMETER_TRACING_ENABLED: 'false' } },
+  { name: 'tracing on', arg: 'nodemeter', env: { NODEMETER_TRACING_ENABLED: 'true' } },
+  { name: 'otel trace sdk', arg: 'otel-sdk', env: {} },
+];
+
+function sample(variant) {
+  const r = spawnSync(process.execPath, [CHILD, variant.arg], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+    // Only what the variant sets: an inherited NODE_OPTIONS or NODEMETER_* would change what is measured.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...variant.env },
+  });
+  if (r.status !== 0) throw new Error(`${variant.name}: exit ${r.status}\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const samples = new Map(VARIANTS.map((v) => [v.name, []]));
+// One warm-up round fills the OS file cache; it is not counted.
+for (const v of VARIANTS) sample(v);
+for (let round = 0; round < ROUNDS; round++) {
+  // Rotate the order, so no variant always runs right after the same other one.
+  for (let i = 0; i < VARIANTS.length; i++) {
+    const v = VARIANTS[(i + round) % VARIANTS.length];
+    samples.get(v.name).push(sample(v));
+  }
+}
+
+const MB = 1024 * 1024;
+const bare = samples.get('bare');
+const bareMs = median(bare.map((s) => s.ms));
+const bareRss = median(bare.map((s) => s.rss)) / MB;
+const rows = VARIANTS.map((v) => {
+  const s = samples.get(v.name);
+  const ms = median(s.map((x) => x.ms));
+  const rss = median(s.map((x) => x.rss)) / MB;
+  return { variant: v.name, ms, rss, overMs: ms - bareMs, overRss: rss - bareRss };
+});
+
+console.log(`node ${process.version}, ${ROUNDS} rounds (+1 warm-up), medians; "over" = minus bare in this run\n`);
+console.log('variant          ms since start   over bare   RSS MB   over bare');
+for (const r of rows) {
+  console.log(
+    `${r.variant.padEnd(16)} ${r.ms.toFixed(1).padStart(14)} ${r.overMs.toFixed(1).padStart(11)} ${r.rss.toFixed(1).padStart(8)} ${r.overRss.toFixed(1).padStart(11)}`,
+  );
+}
+const by = Object.fromEntries(rows.map((r) => [r.variant, r]));
+const goals = [
+  ['metrics only: <= 60 ms over bare', by['metrics only'].overMs <= 60],
+  ['metrics only: <= 10 MB RSS over bare', by['metrics only'].overRss <= 10],
+  ['tracing on: time over bare <= OTel trace SDK alone', by['tracing on'].overMs <= by['otel trace sdk'].overMs],
+  ['tracing on: RSS over bare <= OTel trace SDK alone', by['tracing on'].overRss <= by['otel trace sdk'].overRss],
+];
+console.log('');
+for (const [goal, met] of goals) console.log(`${met ? 'met   ' : 'MISSED'} ${goal}`);
