@@ -67,22 +67,9 @@ export class Diag {
    */
   warn(warning: Warning, params?: undefined, subject?: string): boolean;
   warn<P>(warning: Warning<P>, params: P, subject?: string): boolean;
-  /** @deprecated TRANSITIONAL, removed once every call site names a declared warning. */
-  warn(message: string): boolean;
-  warn<P>(warning: Warning<P> | string, params?: P, subject?: string): boolean {
-    if (typeof warning === 'string') {
-      this.#write('warn', warning);
-      return true;
-    }
+  warn<P>(warning: Warning<P>, params: P, subject?: string): boolean {
     const level = warning.everyTime || this.#firstTime(warning.code, subject ?? '') ? 'warn' : 'debug';
-    if (ORDER[level] <= this.#level) this.#write(level, formatWarning(warning, params as P));
-    return level === 'warn';
-  }
-
-  /** @deprecated TRANSITIONAL, removed once every call site names a declared warning. */
-  warnOnce(key: string, message: string): boolean {
-    const level = this.#firstTime('', key) ? 'warn' : 'debug';
-    this.#write(level, message);
+    if (ORDER[level] <= this.#level) this.#write(level, formatWarning(warning, params));
     return level === 'warn';
   }
 
