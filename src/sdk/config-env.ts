@@ -2,7 +2,7 @@
  * Reads nodemeter's settings from the environment: the few root values here, every area's own variables from the
  * area (`AREAS[key].readEnv`, declared in `<area>/options.ts`). Spring Boot's relaxed-binding names
  * (MANAGEMENT_SERVER_PORT …) and OpenTelemetry's OTEL_* names are honoured next to the NODEMETER_* names. A value
- * that does not parse is returned as a problem (reported once by the caller as NMWRN001) and otherwise ignored.
+ * that does not parse is returned as a problem (reported once by the caller as Warnings.ENV_VALUE_IGNORED) and otherwise ignored.
  */
 import type { DiagLevel } from '../core/diag.js';
 import { EnvReader, pairsOf, type EnvProblem, type EnvSource, type OptionArea } from '../core/validate.js';

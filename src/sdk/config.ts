@@ -2,7 +2,7 @@
  * Options of `instrument()`: the few that belong to no area (service name, common tags, diagnostics level) and
  * one option per area, each resolved by the area that owns it (`<area>/options.ts`). Explicit options win; the
  * environment fills what the options leave out (see config-env.ts); defaults fill the rest. A bad option throws
- * NM_ERR_CONFIG_INVALID naming the option; a bad environment value is reported once (NMWRN001) and ignored.
+ * NM_ERR_CONFIG_INVALID naming the option; a bad environment value is reported once (Warnings.ENV_VALUE_IGNORED) and ignored.
  *
  *   options ─┬─ serviceName, commonTags, diagLevel ─────────────────┐
  *            └─ metrics, http, tracing, logging, actuator, management ─► AREAS[key].resolve(options[key], env[key])

@@ -9,7 +9,7 @@
  *                                      ▼
  *              for each integration: setup(deps, closers) ─► handle members, shares for the next, shutdown steps
  *
- * A second call while a handle is live returns that handle (NMWRN005 if its options differ); so does a call from a
+ * A second call while a handle is live returns that handle (Warnings.INSTRUMENT_AGAIN if its options differ); so does a call from a
  * second copy of the package. Nothing is registered twice.
  */
 import { Diag } from '../core/diag.js';
