@@ -11,6 +11,7 @@
  * Ranges are the small subset of semver that these declarations need: comparators (`>=`, `>`, `<`, `<=`, `=`)
  * joined by spaces (all must hold), alternatives joined by `||`. Pre-release tags are ignored.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -79,15 +80,18 @@ export function installedVersion(pkg: string): string | undefined {
   // CJS bundles have __filename; ESM has import.meta.url. `typeof` keeps the ESM case from throwing.
   const self = typeof __filename === 'string' ? __filename : import.meta.url;
   for (const from of [pathToFileURL(join(process.cwd(), 'package.json')).href, self]) {
-    try {
-      const found = createRequire(from)(`${pkg}/package.json`) as { version?: unknown };
-      if (typeof found.version === 'string') {
-        version = found.version;
-        break;
+    // The node_modules folders Node would search from there; the package.json is read directly, as packages with
+    // an `exports` map need not export it.
+    for (const dir of createRequire(from).resolve.paths(pkg) ?? []) {
+      try {
+        const found = JSON.parse(readFileSync(join(dir, pkg, 'package.json'), 'utf8')) as { version?: unknown };
+        if (typeof found.version === 'string') version = found.version;
+      } catch {
+        continue; // not in this folder
       }
-    } catch {
-      // not resolvable from there
+      break;
     }
+    if (version !== undefined) break;
   }
   installed.set(pkg, version);
   return version;

@@ -8,7 +8,8 @@
  *   acquire   acquire() until it resolves, or rejects with generic-pool's TimeoutError (acquireTimeoutMillis)
  *   usage     acquire() → release() or destroy() of the same resource
  *   creation  factory.create(), success or failure        the pool's factory reference points at a delegate
- *                                                          whose prototype is the caller's factory (untouched)
+ *                                                          whose prototype is the caller's factory (untouched);
+ *                                                          generic-pool internals, see compat/generic-pool.ts
  *   timeout   acquire() rejecting with TimeoutError
  *   spans     none: resources are opaque to nodemeter. Bind the driver pool instead when there is one.
  *
@@ -18,15 +19,10 @@
 import type { Unbind } from '../metrics/binder.js';
 import { Closers, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions, bindWithRollback } from './binding.js';
 import { PoolHealthIndicator, registerPoolHealth, validateConnection, type ValidationDetails } from './health.js';
-import { mysqlProductName } from './mysql2.js';
+import { factorySlot, type FactoryLike } from './compat/generic-pool.js';
+import { isMysqlConnection, mysqlProductName } from './compat/mysql2.js';
 import { HikariPoolBinder, type PoolStats } from './pool-binder.js';
 import { methodOf, wrapMethod, type AnyFunction } from './wrap.js';
-
-interface FactoryLike {
-  create(): unknown;
-  destroy(resource: unknown): unknown;
-  validate?(resource: unknown): unknown;
-}
 
 /** The parts of a generic-pool Pool nodemeter uses. @since 0.1.0 */
 export interface GenericPoolLike {
@@ -42,7 +38,6 @@ export interface GenericPoolLike {
   readonly min: number;
   on(event: string, listener: AnyFunction): unknown;
   removeListener(event: string, listener: AnyFunction): unknown;
-  _factory?: FactoryLike;
 }
 
 /** True for a generic-pool Pool. @since 0.1.0 */
@@ -91,7 +86,7 @@ function productOf(resource: unknown): string | undefined {
   if (typeof resource !== 'object' || resource === null) return undefined;
   const r = resource as Record<string, unknown>;
   if (typeof r.connectionParameters === 'object' && r.connectionParameters !== null) return 'PostgreSQL';
-  if ('_handshakePacket' in r) return mysqlProductName(resource);
+  if (isMysqlConnection(r)) return mysqlProductName(resource);
   return undefined;
 }
 
@@ -159,8 +154,10 @@ function bind(deps: DbDeps, pool: GenericPoolLike, options: ResolvedPoolOptions,
 
   // --- creation: a timed delegate in front of the caller's factory -------------------------------------------
   let lastCreateError: unknown;
-  const factory = pool._factory;
-  if (factory !== undefined && typeof factory.create === 'function') {
+  // (The factory reference is generic-pool's internals: see compat/generic-pool.ts.)
+  const slot = factorySlot(pool, deps.diag);
+  const factory = slot?.factory;
+  if (slot !== undefined && factory !== undefined) {
     const timed = Object.create(factory, {
       create: {
         value: function create(): unknown {
@@ -189,10 +186,7 @@ function bind(deps: DbDeps, pool: GenericPoolLike, options: ResolvedPoolOptions,
         configurable: true,
       },
     }) as FactoryLike;
-    pool._factory = timed;
-    closers.add(() => {
-      if (pool._factory === timed) pool._factory = factory;
-    });
+    closers.add(slot.replace(timed));
   }
   const onCreateError = (err: unknown): void => {
     lastCreateError = err;

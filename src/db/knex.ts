@@ -17,7 +17,7 @@ import type { Unbind } from '../metrics/binder.js';
 import { Closers, databaseOfUrl, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions } from './binding.js';
 import type { DbQueryContext, DbTarget } from './context.js';
 import { PoolHealthIndicator, registerPoolHealth } from './health.js';
-import { mysqlProductName } from './mysql2.js';
+import { mysqlProductName } from './compat/mysql2.js';
 import { HikariPoolBinder, type PoolStats } from './pool-binder.js';
 import { QueryObserver } from './query-observer.js';
 import type { SqlDialect } from './sanitize.js';

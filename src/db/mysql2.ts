@@ -2,7 +2,7 @@
  * mysql2 pools (`mysql.createPool()`, and its `.promise()` wrapper, which delegates to the same core pool):
  * HikariCP meters, query spans and health for a pool the caller owns.
  *
- *   gauges    total = _allConnections, idle = _freeConnections, pending = _connectionQueue,
+ *   gauges    total, idle, pending = the pool's queues (mysql2 internals, version-gated in compat/mysql2.ts),
  *             max = config.connectionLimit (absent when 0, i.e. unlimited), min = 0 (mysql2 opens on demand),
  *             active = connections checked out (counted at checkout and release)
  *   acquire   getConnection() until a connection is handed over (pool.query/execute and the promise pool go
@@ -21,6 +21,7 @@
  */
 import type { Unbind } from '../metrics/binder.js';
 import { Closers, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions, bindWithRollback } from './binding.js';
+import { mysql2PoolInternals, mysqlProductName, type Mysql2PoolInternals } from './compat/mysql2.js';
 import type { DbQueryContext, DbTarget } from './context.js';
 import { PoolHealthIndicator, registerPoolHealth, validateConnection } from './health.js';
 import { HikariPoolBinder, type PoolStats } from './pool-binder.js';
@@ -33,19 +34,12 @@ const kCheckout = Symbol('nodemeter.db.checkout');
 const kQuery = Symbol('nodemeter.db.query');
 const kExecute = Symbol('nodemeter.db.execute');
 
-/** A mysql2 pool queue (its RingQueue; older versions: Denque; mysqljs: arrays). */
-interface QueueLike {
-  readonly length: number;
-  toArray?(): unknown[];
-}
-
 /** The parts of a mysql2 pool connection nodemeter uses. @since 0.1.0 */
 export interface Mysql2ConnectionLike {
   query: AnyFunction;
   execute: AnyFunction;
   release(): void;
   destroy(): void;
-  _handshakePacket?: { serverVersion?: string } | null;
   [kCheckout]?: number;
   [kQuery]?: AnyFunction;
   [kExecute]?: AnyFunction;
@@ -57,9 +51,6 @@ export interface Mysql2PoolLike {
     connectionLimit?: number;
     connectionConfig: { database?: string; host?: string; port?: number; socketPath?: string };
   };
-  readonly _allConnections: QueueLike;
-  readonly _freeConnections: QueueLike;
-  readonly _connectionQueue: QueueLike;
   getConnection: AnyFunction;
   releaseConnection: AnyFunction;
   on(event: string, listener: AnyFunction): unknown;
@@ -71,11 +62,11 @@ export interface Mysql2PromisePoolLike {
   getConnection(): Promise<unknown>;
 }
 
-function isQueue(value: unknown): value is QueueLike {
-  return typeof value === 'object' && value !== null && typeof (value as QueueLike).length === 'number';
-}
-
-/** True for a mysql2 callback pool. @since 0.1.0 */
+/**
+ * True for a mysql2 callback pool, told by its public shape (its queues are read, version-gated, in
+ * compat/mysql2.ts: a pool whose internals changed is still bound, with less).
+ * @since 0.1.0
+ */
 export function isMysql2Pool(value: unknown): value is Mysql2PoolLike {
   if (typeof value !== 'object' || value === null) return false;
   const p = value as Record<string, unknown>;
@@ -87,9 +78,7 @@ export function isMysql2Pool(value: unknown): value is Mysql2PoolLike {
     typeof config === 'object' &&
     config !== null &&
     typeof config.connectionConfig === 'object' &&
-    isQueue(p._allConnections) &&
-    isQueue(p._freeConnections) &&
-    isQueue(p._connectionQueue)
+    config.connectionConfig !== null
   );
 }
 
@@ -100,16 +89,10 @@ export function isMysql2PromisePool(value: unknown): value is Mysql2PromisePoolL
   return typeof p.getConnection === 'function' && isMysql2Pool(p.pool);
 }
 
-function itemsOf(queue: QueueLike): unknown[] {
-  if (Array.isArray(queue)) return queue;
-  return typeof queue.toArray === 'function' ? queue.toArray() : [];
-}
-
-const REFUSED_MESSAGES = new Set(['No connections available.', 'Queue limit reached.']);
-
-function isTimeout(err: unknown): boolean {
+/** A refusal of an exhausted pool, or a connection attempt that timed out. */
+function isTimeout(internals: Mysql2PoolInternals, err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return REFUSED_MESSAGES.has(err.message) || (err as { code?: unknown }).code === 'ETIMEDOUT';
+  return (err as { code?: unknown }).code === 'ETIMEDOUT' || internals.isRefused(err);
 }
 
 /** The statement of a query/execute first argument (a string, options `{ sql }`, or a Query command). */
@@ -120,12 +103,6 @@ function statementOf(arg: unknown): string | undefined {
     if (typeof sql === 'string') return sql;
   }
   return undefined;
-}
-
-/** Product name as Spring reports it, from the server's handshake (`5.5.5-10.11.6-MariaDB…`). */
-export function mysqlProductName(connection: unknown): string {
-  const version = (connection as Mysql2ConnectionLike | undefined)?._handshakePacket?.serverVersion;
-  return typeof version === 'string' && version.includes('MariaDB') ? 'MariaDB' : 'MySQL';
 }
 
 /** Our getConnection callbacks: mysql2 re-dispatches a queued request with the callback it was queued with. */
@@ -154,23 +131,24 @@ function bind(deps: DbDeps, pool: Mysql2PoolLike, options: ResolvedPoolOptions, 
   };
   let active = 0;
 
-  // Connections already checked out when binding: active, their usage untimed.
-  const free = new Set(itemsOf(pool._freeConnections));
-  for (const item of itemsOf(pool._allConnections)) {
-    const connection = item as Mysql2ConnectionLike;
-    if (free.has(connection) || !connection._handshakePacket) {
-      connection[kCheckout] = 0;
-    } else {
+  // Connections already checked out when binding: active, their usage untimed. (The pool's queues are mysql2's
+  // internals: see compat/mysql2.ts.)
+  const internals = mysql2PoolInternals(pool, deps.diag);
+  internals.eachConnection((c, checkedOut) => {
+    const connection = c as Mysql2ConnectionLike;
+    if (checkedOut) {
       connection[kCheckout] = -1;
       active++;
+    } else {
+      connection[kCheckout] = 0;
     }
-  }
+  });
 
   const stats: PoolStats = {
-    total: () => pool._allConnections.length,
+    total: internals.total,
     active: () => active,
-    idle: () => pool._freeConnections.length,
-    pending: () => pool._connectionQueue.length,
+    idle: internals.idle,
+    pending: internals.pending,
     max: () => (pool.config.connectionLimit ? pool.config.connectionLimit : undefined),
     min: () => 0,
   };
@@ -229,8 +207,7 @@ function bind(deps: DbDeps, pool: Mysql2PoolLike, options: ResolvedPoolOptions, 
   function observedGetConnection(this: Mysql2PoolLike, cb?: unknown): unknown {
     if (isUnbound() || typeof cb !== 'function') return getConnection.apply(this, arguments as unknown as unknown[]);
     const start = performance.now();
-    const all = this._allConnections;
-    const before = all.length;
+    const before = internals.total();
     // A queued request that mysql2 re-dispatches (its connection left the pool) comes back with our callback:
     // its acquire is timed by that callback already; only a creation it causes is timed here.
     const redispatched = ours.has(cb);
@@ -245,7 +222,7 @@ function bind(deps: DbDeps, pool: Mysql2PoolLike, options: ResolvedPoolOptions, 
           if (err === undefined || err === null) {
             meters.acquire.record(secondsSince(start, now));
             checkedOut(connection as Mysql2ConnectionLike, now);
-          } else if (isTimeout(err)) {
+          } else if (isTimeout(internals, err)) {
             meters.acquire.record(secondsSince(start, now));
             meters.timeout();
           }
@@ -254,7 +231,7 @@ function bind(deps: DbDeps, pool: Mysql2PoolLike, options: ResolvedPoolOptions, 
       }),
     );
     // mysql2 adds a connection it opens for this request synchronously; its callback always comes later.
-    created = all.length > before;
+    created = before !== undefined && (internals.total() ?? 0) > before;
     return result;
   }
   closers.add(wrapMethod(pool, 'getConnection', observedGetConnection));

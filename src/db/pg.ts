@@ -18,6 +18,7 @@
  */
 import type { Unbind } from '../metrics/binder.js';
 import { Closers, databaseOfUrl, secondsSince, statErrorReporter, type DbDeps, type ResolvedPoolOptions, bindWithRollback } from './binding.js';
+import { pgPoolInternals } from './compat/pg-pool.js';
 import type { DbQueryContext, DbTarget } from './context.js';
 import { PoolHealthIndicator, registerPoolHealth, validateConnection } from './health.js';
 import { HikariPoolBinder, type PoolStats } from './pool-binder.js';
@@ -37,7 +38,6 @@ export interface PgClientLike {
   query: AnyFunction;
   connect: AnyFunction;
   release?: (err?: unknown) => void;
-  _connecting?: boolean;
   [kCheckout]?: number;
   [kQuery]?: AnyFunction;
   [kOwner]?: object;
@@ -63,8 +63,6 @@ export interface PgPoolLike {
   query: AnyFunction;
   on(event: string, listener: AnyFunction): unknown;
   removeListener(event: string, listener: AnyFunction): unknown;
-  _clients?: PgClientLike[];
-  _idle?: { client: PgClientLike }[];
 }
 
 /** True for a pg.Pool (or another pg-pool instance). @since 0.1.0 */
@@ -82,13 +80,6 @@ export function isPgPool(value: unknown): value is PgPoolLike {
     p.options !== null &&
     typeof p.Client === 'function'
   );
-}
-
-/** pg-pool's connectionTimeoutMillis errors: waiting for a client, or opening one. */
-const TIMEOUT_MESSAGES = new Set(['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout']);
-
-function isTimeout(err: unknown): boolean {
-  return err instanceof Error && TIMEOUT_MESSAGES.has(err.message);
 }
 
 function targetOf(pool: PgPoolLike, name: string): DbTarget {
@@ -127,15 +118,17 @@ function bind(deps: DbDeps, pool: PgPoolLike, options: ResolvedPoolOptions, clos
   let active = 0;
 
   // Clients already checked out when binding: counted as active, their usage is not timed.
-  const idle = new Set((pool._idle ?? []).map((item) => item.client));
-  for (const client of pool._clients ?? []) {
-    if (idle.has(client) || client._connecting === true) {
-      client[kCheckout] = 0;
-    } else {
+  // (Which clients are checked out is known only from pg-pool's internals: see compat/pg-pool.ts.)
+  const internals = pgPoolInternals(pool, deps.diag);
+  internals.eachClient((c, checkedOut) => {
+    const client = c as PgClientLike;
+    if (checkedOut) {
       client[kCheckout] = -1;
       active++;
+    } else {
+      client[kCheckout] = 0;
     }
-  }
+  });
 
   const stats: PoolStats = {
     total: () => pool.totalCount,
@@ -212,7 +205,7 @@ function bind(deps: DbDeps, pool: PgPoolLike, options: ResolvedPoolOptions, clos
       if (mark === undefined || mark === 0) active++;
       c[kCheckout] = now;
       if (observer !== undefined && c[kOwner] !== owner) instrument(c);
-    } else if (isTimeout(err)) {
+    } else if (internals.isTimeout(err)) {
       meters.acquire.record(secondsSince(start));
       meters.timeout();
     }
