@@ -13,7 +13,7 @@ export function newRegistry(overrides: Partial<BinderContext> = {}): TestRegistr
   const messages: string[] = [];
   const sink: DiagSink = (level, message) => messages.push(`${level} ${message}`);
   const diag = new Diag('debug', sink);
-  const registry = new PrometheusMeterRegistry({ application: 'test-app' }, diag) as TestRegistry;
+  const registry = new PrometheusMeterRegistry({ application: 'test-app' }, diag) as MeterRegistry as TestRegistry;
   registry.messages = messages;
   registry.context = {
     diag,
