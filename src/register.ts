@@ -7,7 +7,7 @@
  *   NODE_OPTIONS="--import nodemeter/register"    (no change to the start command)
  *
  * The handle lives in the process-wide slot every copy of nodemeter shares, so the application reaches it with
- * `instrument()` (no options: the same handle; other options: the same handle and NMWRN005).
+ * `instrument()` (no options: the same handle; other options: the same handle and Warnings.INSTRUMENT_AGAIN).
  *
  * The build keeps `./index.js` as an import of the package's main entry (dist/index.js or dist/index.cjs), so this
  * entry adds a few lines to the package, not a second copy of it.

@@ -5,7 +5,7 @@
  *
  *   option  ─► throws NodemeterError NM_ERR_CONFIG_INVALID        `option "tracing.zipkin.endpoint" must be …, got …`
  *            └► throws NodemeterError NM_ERR_CONFIG_UNKNOWN_OPTION `unknown option "metrics.bindres"; known options here: …`
- *   env var ─► an EnvProblem (`NAME="value" ignored: expected …`), reported once by the caller as NMWRN001
+ *   env var ─► an EnvProblem (`NAME="value" ignored: expected …`), reported once by the caller as Warnings.ENV_VALUE_IGNORED
  *
  * Options are checked once, at instrument(); nothing here is on a hot path.
  */

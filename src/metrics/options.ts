@@ -2,7 +2,7 @@
  * Options of the metrics area (`metrics` in instrument()'s options): which runtime binders run, their settings and
  * the distribution (histogram) settings per meter name; and the tag rules shared with `commonTags`.
  *
- * Environment (explicit options win; a value that does not parse is reported once as NMWRN001 and ignored):
+ * Environment (explicit options win; a value that does not parse is reported once as Warnings.ENV_VALUE_IGNORED and ignored):
  *   NODEMETER_METRICS_ENABLED            true | false
  *   NODEMETER_METRICS_BINDERS_DISABLED   binder names, comma-separated
  *   NODEMETER_DISK_SPACE_PATHS           paths, comma-separated

@@ -1,6 +1,6 @@
 /**
  * The runtime binders as one integration: each enabled binder is bound to the registry and unbound at shutdown, in
- * the order of RUNTIME_BINDERS. A binder that fails to bind is reported (NMWRN006) and left out; the others run.
+ * the order of RUNTIME_BINDERS. A binder that fails to bind is reported (Warnings.BINDER_BIND_FAILED) and left out; the others run.
  */
 import { basename } from 'node:path';
 import type { Diag } from '../core/diag.js';

@@ -2,7 +2,7 @@
  * Options of the tracing area (`tracing` in instrument()'s options): sampling, the Zipkin exporter, propagation
  * formats and the bounds of the batch span processor.
  *
- * Environment (explicit options win; a value that does not parse is reported once as NMWRN001 and ignored):
+ * Environment (explicit options win; a value that does not parse is reported once as Warnings.ENV_VALUE_IGNORED and ignored):
  *   NODEMETER_TRACING_ENABLED, MANAGEMENT_TRACING_ENABLED                   true | false (OTEL_SDK_DISABLED=true: off)
  *   OTEL_TRACES_EXPORTER                                                   zipkin | none
  *   NODEMETER_ZIPKIN_ENDPOINT, MANAGEMENT_ZIPKIN_TRACING_ENDPOINT, OTEL_EXPORTER_ZIPKIN_ENDPOINT
