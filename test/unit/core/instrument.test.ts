@@ -61,3 +61,22 @@ test('metrics.enabled=false binds nothing', async () => {
     await nm.shutdown();
   }
 });
+
+test('integrations are set up in a fixed order (shutdown runs it backwards: logging last)', async () => {
+  const { INTEGRATIONS } = await import('../../../src/sdk/integrations.js');
+  assert.deepEqual(
+    INTEGRATIONS.map((i) => i.name),
+    ['logging', 'runtime metrics', 'actuator', 'meter handler', 'tracing', 'http', 'kafka', 'db'],
+  );
+});
+
+test('the handle gathers every integration\'s members; nm.db.bind after shutdown binds nothing', async () => {
+  const nm = instrument({ serviceName: 'members', diagLevel: 'silent', tracing: { enabled: false } });
+  for (const key of ['actuator', 'logger', 'instrumentLogger', 'managementAddress', 'express', 'expressErrorHandler', 'fastify', 'kafka', 'db']) {
+    assert.ok(key in nm, key);
+  }
+  assert.equal(nm.tracing, undefined);
+  assert.equal(await nm.managementAddress(), undefined);
+  await nm.shutdown();
+  assert.equal(typeof nm.db.bind({}), 'function');
+});
