@@ -90,6 +90,15 @@ export type { NodeCallback, ObservationHandler } from './observation/handler.js'
 // Tracing.
 export type { PropagationType } from './tracing/propagation.js';
 export type { TracingSetup } from './tracing/provider.js';
+export type {
+  NodemeterAttributes,
+  NodemeterAttributeValue,
+  NodemeterSpan,
+  NodemeterSpanContext,
+  NodemeterSpanOptions,
+  NodemeterTimeInput,
+  NodemeterTracer,
+} from './tracing/tracer-types.js';
 
 // Logging.
 export type { NodemeterLogFn, NodemeterLogger } from './logging/public-types.js';
