@@ -15,14 +15,14 @@ import knexFactory from 'knex';
 import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import pg from 'pg';
-import { HealthRegistry } from '../../../src/health/registry.js';
+import { createHealthRegistry } from '../../../src/health/registry.js';
 import { Diag } from '../../../src/core/diag.js';
 import { isNodemeterError } from '../../../src/core/errors.js';
 import { bindPool, poolKindOf } from '../../../src/db/index.js';
-import { MeterRegistry } from '../../../src/metrics/registry.js';
+import { PrometheusMeterRegistry } from '../../../src/metrics/registry.js';
 import { MeterObservationHandler } from '../../../src/observation/handlers/meter.js';
 import { TracingObservationHandler } from '../../../src/observation/handlers/tracing.js';
-import { ObservationRegistry } from '../../../src/observation/registry.js';
+import { createObservationRegistry } from '../../../src/observation/registry.js';
 import { waitFor } from '../../helpers/http.js';
 import { parseExposition } from '../../helpers/registry.js';
 import { find } from '../../helpers/series.js';
@@ -38,11 +38,11 @@ after(() => {
 function newDeps(options: { tracing?: boolean } = {}) {
   const messages: string[] = [];
   const diag = new Diag('debug', (level, m) => messages.push(`${level} ${m}`));
-  const registry = new MeterRegistry({ application: 'unit' }, diag);
-  const observations = new ObservationRegistry(diag);
+  const registry = new PrometheusMeterRegistry({ application: 'unit' }, diag);
+  const observations = createObservationRegistry(diag);
   observations.addHandler(new MeterObservationHandler(registry, diag));
   if (options.tracing) observations.addHandler(new TracingObservationHandler(tracer));
-  return { registry, health: new HealthRegistry(), observations, diag, messages };
+  return { registry, health: createHealthRegistry(), observations, diag, messages };
 }
 
 function value(text: string, name: string, pool: string): number | undefined {
