@@ -288,8 +288,8 @@ function bind(deps: DbDeps, pool: PgPoolLike, options: ResolvedPoolOptions, clos
 }
 
 /**
- * Calls the original query with the observation attached to its completion: the callback (argument or
- * `config.callback`), or the returned promise. Errors thrown synchronously end the observation too.
+ * Calls the original query with the observation attached to its completion through the observation lifecycle: the
+ * callback (argument or `config.callback`), or the returned promise. Errors thrown synchronously end it too.
  */
 function runObserved(
   client: PgClientLike,
@@ -309,21 +309,7 @@ function runObserved(
       const copy = { ...config, callback: observer.callback(ctx, config.callback as DriverCallback) };
       return argc > 1 ? original.call(client, copy, a1) : original.call(client, copy);
     }
-    const result = argc > 1 ? original.call(client, a0, a1) : original.call(client, a0);
-    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-      return (result as Promise<unknown>).then(
-        (value) => {
-          observer.end(ctx, undefined);
-          return value;
-        },
-        (err: unknown) => {
-          observer.end(ctx, err);
-          throw err;
-        },
-      );
-    }
-    observer.end(ctx, undefined);
-    return result;
+    return observer.settle(ctx, argc > 1 ? original.call(client, a0, a1) : original.call(client, a0));
   } catch (err) {
     observer.end(ctx, err);
     throw err;
