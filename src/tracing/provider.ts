@@ -8,7 +8,7 @@
  */
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import type { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ResolvedConfig } from '../sdk/config.js';
+import type { ResolvedTracingConfig } from './options.js';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import { VERSION } from '../core/version.js';
@@ -43,7 +43,7 @@ export interface TracingRuntime extends TracingSetup {
 }
 
 export function setupTracing(
-  config: ResolvedConfig['tracing'],
+  config: ResolvedTracingConfig,
   serviceName: string,
   registry: MeterRegistry,
   diag: Diag,
