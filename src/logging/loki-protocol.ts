@@ -3,7 +3,7 @@
  * into the worker) and the name of the thread-stream event that carries the worker's diagnostics back.
  */
 import type { ShipperOptions } from './loki-shipper.js';
-import type { SinkOptions } from './loki-push.js';
+import type { SinkOptions } from './loki-sink.js';
 
 /** Everything the worker gets. Plain data only. */
 export interface LokiWorkerOptions {

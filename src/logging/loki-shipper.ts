@@ -36,7 +36,7 @@ export type SendResult =
   | { ok: true; invalid?: number }
   | { ok: false; retry: boolean; status?: number; error?: string };
 
-/** Where batches go: the Loki push request (loki-push.ts) in production, a fake in tests. */
+/** Where batches go: pino-loki (loki-sink.ts) in production, a fake in tests. */
 export interface Sink {
   send(lines: readonly string[]): Promise<SendResult>;
 }

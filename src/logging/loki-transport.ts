@@ -20,6 +20,7 @@ import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import type { ShipperEvent } from './loki-shipper.js';
+import type { SinkVersionEvent } from './loki-sink.js';
 import { LOKI_EVENT, type LokiWorkerOptions } from './loki-protocol.js';
 import { createSharedCounters, SharedCounters, SLOT } from './shared-counters.js';
 import type { ResolvedLokiConfig } from './options.js';
@@ -66,8 +67,16 @@ function workerTarget(): string {
 }
 
 /** Reports a worker event: trouble as a declared warning, recovery at info. */
-function report(diag: Diag, event: ShipperEvent, url: string): void {
+function report(diag: Diag, event: ShipperEvent | SinkVersionEvent, url: string): void {
   switch (event.type) {
+    case 'unsupported':
+      diag.warn(Warnings.LIBRARY_VERSION_UNSUPPORTED, {
+        package: event.package,
+        version: event.version,
+        range: event.range,
+        without: 'the outcome of each Loki push (lines count as sent once handed to pino-loki; failed pushes are not retried)',
+      });
+      return;
     case 'failed':
       // Once per URL: the first attempt of the first outage warns; retries, and later outages, go to debug.
       diag.warn(Warnings.LOKI_PUSH_FAILED, { url, reason: event.error ?? `HTTP ${event.status}` }, url);
@@ -121,7 +130,7 @@ export function startLokiTransport(
   const stream = pino.transport({ target: workerTarget(), options }) as unknown as ThreadStreamLike;
 
   const redactedUrl = config.url.replace(/\/\/[^/@]*@/, '//');
-  stream.on(LOKI_EVENT, (event: ShipperEvent) => report(diag, event, redactedUrl));
+  stream.on(LOKI_EVENT, (event: ShipperEvent | SinkVersionEvent) => report(diag, event, redactedUrl));
   let failed = false;
   stream.on('error', (err: Error) => {
     failed = true;

@@ -2,7 +2,8 @@
  * The Loki transport, as pino runs it in a worker thread (`pino.transport({ target: <this file> })`).
  *
  *   main thread: pino ──► ring buffer (pino's thread-stream) ──► this worker: split lines ──► LokiShipper
- *                                                                  ──► LokiPushSink (one push request per batch) ──► Loki
+ *                                                                  ──► pino-loki (one push request per batch) ──► Loki
+ *                                          outcome of each request ◄── Node's fetch diagnostics channels (loki-sink.ts)
  *
  * The options are plain data (they are structured-cloned into the worker): URL, labels, auth, bounds, and a
  * SharedArrayBuffer for the counters the main thread reads at scrape time. Diagnostics go back as thread-stream
@@ -17,10 +18,10 @@ import { Writable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { LOKI_EVENT, type LokiWorkerOptions } from './loki-protocol.js';
 import { LokiShipper, type ShipperEvent } from './loki-shipper.js';
-import { LokiPushSink } from './loki-push.js';
+import { createLokiSink, type SinkVersionEvent } from './loki-sink.js';
 import { SharedCounters, SLOT } from './shared-counters.js';
 
-function post(event: ShipperEvent): void {
+function post(event: ShipperEvent | SinkVersionEvent): void {
   try {
     parentPort?.postMessage({ code: 'EVENT', name: LOKI_EVENT, args: [event] });
   } catch {
@@ -31,7 +32,7 @@ function post(event: ShipperEvent): void {
 /** Builds the destination stream; the default export of a pino transport. */
 export default async function lokiTransport(options: LokiWorkerOptions): Promise<Writable> {
   const counters = new SharedCounters(options.counters);
-  const sink = new LokiPushSink(options.sink);
+  const sink = createLokiSink(options.sink, post);
   const shipper = new LokiShipper(options.buffer, sink, counters, post);
 
   let partial = '';

@@ -1,0 +1,281 @@
+/**
+ * pino-loki as the shipper's Sink, in the Loki worker thread: pino-loki builds and sends every push request (stream
+ * labels, level label, nanosecond timestamps, basic auth, headers, request timeout) through its documented options;
+ * this module learns each request's outcome from the diagnostics channels of Node's built-in fetch, which pino-loki
+ * calls. Nothing of pino-loki or of fetch is replaced or read from the inside.
+ *
+ *   send(batch) ──► pino-loki stream (batching: false) ──► one JSON array line ──► one push request (fetch)
+ *                                                                                     │
+ *        undici:request:create   the request to the push URL (origin + path) ◄────────┤ bound to the batch
+ *        undici:request:headers  response.statusCode: 2xx ──► sent                    │
+ *        undici:request:bodyChunkReceived  the first bytes of an error answer (where the runtime publishes it)
+ *        undici:request:trailers the error answer read to its end ──► retry (408, 429, 5xx) or rejected (4xx)
+ *        undici:request:error    network error, timeout ──► retry
+ *        none within timeout + margin ──► retry (nothing waits for ever)
+ *
+ * Why pino-loki's own batching is not used: pino-loki 3 sends its buffer on a timer without waiting for the
+ * previous request, logs a failed request to the console and forgets the batch (no retry), and drops its oldest
+ * lines without counting them. So it runs with `batching: false` and `silenceErrors: true` (failures are reported
+ * by the shipper as a coded warning), and the shipper hands it one batch at a time.
+ *
+ * Matching by URL is enough: the worker thread runs nothing else that sends requests, and the shipper has at most
+ * one batch in flight. A request's events are followed by the request object itself, so a late event of an attempt
+ * already given up on is not taken for the next one.
+ *
+ * Outside {@link PINO_LOKI_SUPPORTED} pino-loki still ships (through the same options), but a batch counts as
+ * sent once it is handed to pino-loki: the requests are not observed, so failures are neither retried nor
+ * reported (the worker warns once).
+ */
+import diagnostics from 'node:diagnostics_channel';
+import { pinoLoki, type LokiLogLevel } from 'pino-loki';
+import { checkVersion, type SupportedVersions, type VersionVerdict } from '../../core/supported-versions.js';
+import type { SendResult, Sink } from '../loki-shipper.js';
+
+/** The pino-loki versions whose behaviour this module relies on (one request per line, `batching: false`). @since 0.2.0 */
+export const PINO_LOKI_SUPPORTED: SupportedVersions = { package: 'pino-loki', range: '>=3.0.0 <4' };
+
+/** The verdict for the installed pino-loki. @since 0.2.0 */
+export function pinoLokiVerdict(version?: string): VersionVerdict {
+  return version === undefined ? checkVersion(PINO_LOKI_SUPPORTED) : checkVersion(PINO_LOKI_SUPPORTED, version);
+}
+
+/** pino-loki options the main thread decides; plain data (they cross the worker boundary). */
+export interface SinkOptions {
+  /** Full push URL, e.g. `http://loki:3100/loki/api/v1/push`. */
+  url: string;
+  labels: Record<string, string>;
+  basicAuth?: { username: string; password: string };
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** A Sink that can be closed when the worker ends. */
+export interface ClosableSink extends Sink {
+  close(): void;
+}
+
+/**
+ * The `level` label: pino's level names, lower-case, as `logback_events_total{level}` and Grafana's level
+ * detection use them. Keys are numbers (pino's default) and names (loggers whose level formatter writes labels).
+ * Other levels (custom ones) get pino-loki's default, `info`.
+ */
+const LEVEL_LABELS: Record<string | number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+};
+
+/** Time given to pino-loki, past its own request timeout, to show an outcome before the attempt counts as failed. */
+const DEADLINE_MARGIN_MS = 5000;
+/** How much of an error answer is kept for the warning. */
+const MAX_ANSWER_BYTES = 300;
+
+/** Status codes worth another try: the receiver may take the same batch later. @since 0.1.0 */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    if (err.name === 'TimeoutError') return 'timed out';
+    const code = (err as Error & { code?: unknown }).code;
+    return typeof code === 'string' && !err.message.includes(code) ? `${err.message}: ${code}` : err.message;
+  }
+  return String(err);
+}
+
+function isJsonObject(line: string): boolean {
+  try {
+    const v: unknown = JSON.parse(line);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** What undici publishes about a request (its documented public interface; only these fields are read). */
+interface ChannelRequest {
+  readonly origin?: unknown;
+  readonly path?: unknown;
+}
+
+interface Ticket {
+  readonly resolve: (result: SendResult) => void;
+  lines: readonly string[];
+  invalid: number;
+  timer: NodeJS.Timeout | undefined;
+  /** The request pino-loki made for this batch, once seen. */
+  request: ChannelRequest | undefined;
+  /** Status of an error answer, while its body is read. */
+  status: number | undefined;
+  answer: string;
+}
+
+/** Sends batches through pino-loki; one request per batch. */
+export class PinoLokiSink implements ClosableSink {
+  readonly #stream: ReturnType<typeof pinoLoki>;
+  readonly #timeoutMs: number;
+  readonly #observe: boolean;
+  readonly #origin: string;
+  readonly #path: string;
+  /** The batch handed to pino-loki whose outcome is not known yet (the shipper sends one at a time). */
+  #pending: Ticket | undefined;
+  readonly #subscriptions: [string, (message: unknown) => void][];
+
+  /** `observe: false` (pino-loki outside the supported versions): a batch counts as sent once handed over. */
+  constructor(options: SinkOptions, observe = true) {
+    this.#timeoutMs = options.timeoutMs;
+    this.#observe = observe;
+    const url = new URL(options.url);
+    this.#origin = url.origin;
+    this.#path = url.pathname + url.search;
+    this.#stream = pinoLoki({
+      host: options.url,
+      endpoint: options.url, // absolute: new URL(endpoint, host) is the URL as given
+      batching: false,
+      silenceErrors: true, // failures are reported by the shipper (a coded warning), not on the console
+      timeout: options.timeoutMs,
+      // `hostname: undefined` after pino-loki's own `hostname` label (taken from the line) removes it: the host is
+      // the `host` label, and a logger that writes `hostname` would otherwise add a second, redundant label.
+      labels: { ...options.labels, hostname: undefined } as unknown as Record<string, string>,
+      levelMap: LEVEL_LABELS as unknown as Record<number, LokiLogLevel>,
+      basicAuth: options.basicAuth,
+      headers: options.headers,
+      structuredMetaKey: false,
+      replaceTimestamp: false,
+      convertArrays: false,
+    });
+    // A batch line that is not JSON (one of its lines is not): send the lines that are, count the others.
+    this.#stream.on('unknown', () => this.#retryWithoutInvalid());
+    this.#stream.on('error', () => {
+      // pino-loki's stream failing shows as the pending batch reaching its deadline; nothing to throw here.
+    });
+    this.#subscriptions = observe
+      ? [
+          ['undici:request:create', (m) => this.#onCreate(m as { request: ChannelRequest })],
+          ['undici:request:headers', (m) => this.#onHeaders(m as { request: ChannelRequest; response: { statusCode: number } })],
+          ['undici:request:bodyChunkReceived', (m) => this.#onChunk(m as { request: ChannelRequest; chunk: Buffer | string })],
+          ['undici:request:trailers', (m) => this.#onEnd(m as { request: ChannelRequest })],
+          ['undici:request:error', (m) => this.#onError(m as { request: ChannelRequest; error: unknown })],
+        ]
+      : [];
+    for (const [name, fn] of this.#subscriptions) diagnostics.subscribe(name, fn);
+  }
+
+  /** Sends one batch; resolves with the receiver's verdict. Never rejects. */
+  send(lines: readonly string[]): Promise<SendResult> {
+    if (!this.#observe) {
+      // Nothing will tell which lines pino-loki could not parse: leave them out here, and count them.
+      const valid = lines.filter(isJsonObject);
+      if (valid.length > 0) this.#stream.write(`[${valid.join(',')}]\n`);
+      return Promise.resolve(valid.length === lines.length ? OK : { ok: true, invalid: lines.length - valid.length });
+    }
+    return new Promise((resolve) => {
+      const ticket: Ticket = { resolve, lines, invalid: 0, timer: undefined, request: undefined, status: undefined, answer: '' };
+      // pino-loki aborts its request after timeoutMs; if no outcome shows by then (it failed before fetch, or an
+      // event was not published), this attempt counts as failed so the shipper retries instead of waiting for ever.
+      ticket.timer = setTimeout(() => {
+        if (this.#pending !== ticket) return;
+        this.#settle({ ok: false, retry: true, error: 'no outcome of the push request was observed' });
+      }, this.#timeoutMs + DEADLINE_MARGIN_MS);
+      this.#pending = ticket;
+      this.#stream.write(`[${lines.join(',')}]\n`);
+    });
+  }
+
+  #settle(result: SendResult): void {
+    const ticket = this.#pending;
+    if (ticket === undefined) return;
+    this.#pending = undefined;
+    clearTimeout(ticket.timer);
+    ticket.resolve(result);
+  }
+
+  /** The pending batch, if `request` is its request. */
+  #ticketOf(request: ChannelRequest): Ticket | undefined {
+    const ticket = this.#pending;
+    return ticket !== undefined && ticket.request === request ? ticket : undefined;
+  }
+
+  #onCreate({ request }: { request: ChannelRequest }): void {
+    const ticket = this.#pending;
+    if (ticket === undefined || ticket.request !== undefined || request.path !== this.#path) return;
+    const origin = request.origin;
+    if (origin !== this.#origin && (origin == null || new URL(String(origin)).origin !== this.#origin)) return;
+    ticket.request = request;
+  }
+
+  #onHeaders({ request, response }: { request: ChannelRequest; response: { statusCode: number } }): void {
+    const ticket = this.#ticketOf(request);
+    if (ticket === undefined) return;
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) {
+      this.#settle(ticket.invalid > 0 ? { ok: true, invalid: ticket.invalid } : OK);
+      return;
+    }
+    // pino-loki reads an error answer to its end; the verdict waits for it, to show what the receiver said.
+    ticket.status = status;
+  }
+
+  #onChunk({ request, chunk }: { request: ChannelRequest; chunk: Buffer | string }): void {
+    const ticket = this.#ticketOf(request);
+    if (ticket === undefined || ticket.status === undefined || ticket.answer.length >= MAX_ANSWER_BYTES) return;
+    ticket.answer += String(chunk).slice(0, MAX_ANSWER_BYTES - ticket.answer.length);
+  }
+
+  #onEnd({ request }: { request: ChannelRequest }): void {
+    const ticket = this.#ticketOf(request);
+    if (ticket?.status !== undefined) this.#settleStatus(ticket.status, ticket.answer);
+  }
+
+  #onError({ request, error }: { request: ChannelRequest; error: unknown }): void {
+    const ticket = this.#ticketOf(request);
+    if (ticket === undefined) return;
+    // An error while an error answer was read: the status is the verdict.
+    if (ticket.status !== undefined) this.#settleStatus(ticket.status, ticket.answer);
+    else this.#settle({ ok: false, retry: true, error: describe(error) });
+  }
+
+  #settleStatus(status: number, answer: string): void {
+    const text = answer.trim();
+    this.#settle({
+      ok: false,
+      retry: isRetryableStatus(status),
+      status,
+      error: text === '' ? `HTTP ${status}` : `HTTP ${status}: ${text}`,
+    });
+  }
+
+  #retryWithoutInvalid(): void {
+    const ticket = this.#pending;
+    if (ticket === undefined) return;
+    const valid = ticket.lines.filter(isJsonObject);
+    ticket.invalid += ticket.lines.length - valid.length;
+    ticket.lines = valid;
+    if (valid.length === 0) {
+      this.#settle({ ok: true, invalid: ticket.invalid });
+      return;
+    }
+    this.#stream.write(`[${valid.join(',')}]\n`);
+  }
+
+  /** Stops listening and ends pino-loki's stream (a request still running is not waited for). */
+  close(): void {
+    for (const [name, fn] of this.#subscriptions) diagnostics.unsubscribe(name, fn);
+    // The shipper has given up on a batch still pending by now: its deadline must not keep the thread alive.
+    clearTimeout(this.#pending?.timer);
+    this.#pending = undefined;
+    this.#stream.destroy();
+  }
+}
+
+const OK: SendResult = { ok: true };
