@@ -3,7 +3,8 @@
  * destination) and the Loki transport (to its worker thread). A line the worker can no longer take (it failed) is
  * counted instead of raising an error per line.
  */
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
+import { PINO_METADATA } from './load-pino.js';
 
 type Flushable = DestinationStream & {
   flush?(cb?: (err?: Error) => void): void;
@@ -39,7 +40,7 @@ export class Fanout {
     this.#console = consoleStream as Flushable | undefined;
     this.#loki = loki as (Flushable & { readonly writable: boolean }) | undefined;
     this.#lost = lost;
-    const meta = pino.symbols.needsMetadataGsym;
+    const meta = PINO_METADATA;
     this.#consoleNeedsMetadata = (consoleStream as Record<symbol, unknown> | undefined)?.[meta] === true;
     // Ask pino for the line's parts only when the console (pretty) uses them.
     if (this.#consoleNeedsMetadata) (this as Record<symbol, unknown>)[meta] = true;

@@ -8,13 +8,19 @@
  *
  * setupLogging() starts what the configuration asks for; flush() waits (bounded) until what was logged is
  * shipped; shutdown() flushes, stops the worker, removes the meters and the signal handlers.
+ *
+ * The application logger and its console stream are created on the first read of `logger`, and pino is loaded
+ * then (load-pino.ts): until a line is logged they do nothing anyone could see, and most of a start-up's cost of
+ * logging is loading pino. The Loki transport (when configured), the log-event meters and the signal handlers
+ * start here, as before, so shipping, `logback_events_total` and flushing on signals do not wait for the logger.
  */
-import { pino, type BaseLogger, type DestinationStream, type Logger } from 'pino';
+import type { BaseLogger, DestinationStream, Logger } from 'pino';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { Fanout } from './fanout.js';
 import { LogEventCounter } from './log-events.js';
+import { loadPino } from './load-pino.js';
 import { createLogger, instrumentLogger as instrument } from './logger.js';
 import { startLokiTransport, type LokiTransport } from './loki-transport.js';
 import type { ResolvedLoggingConfig } from './options.js';
@@ -74,16 +80,20 @@ export function setupLogging(config: ResolvedLoggingConfig, deps: LoggingDeps): 
       deps.diag.warn(Warnings.LOKI_START_FAILED, err, 'start');
     }
   }
-  const consoleStream =
-    config.console === 'pretty'
-      ? new PrettyDestination(deps.serviceName, config.keys)
-      : config.console === 'json'
-        ? pino.destination(1)
-        : undefined;
-  const destination =
-    consoleStream === undefined && loki === undefined ? NULL_DESTINATION : new Fanout(consoleStream, loki?.stream, loki);
-
-  const logger = createLogger({ serviceName: deps.serviceName, level: config.level, keys: config.keys }, { destination, events });
+  // Created on first use (see the header); `instrumentLogger()` needs neither.
+  let consoleStream: DestinationStream | undefined;
+  let logger: Logger | undefined;
+  function createAppLogger(): Logger {
+    consoleStream =
+      config.console === 'pretty'
+        ? new PrettyDestination(deps.serviceName, config.keys)
+        : config.console === 'json'
+          ? loadPino().destination(1)
+          : undefined;
+    const destination =
+      consoleStream === undefined && loki === undefined ? NULL_DESTINATION : new Fanout(consoleStream, loki?.stream, loki);
+    return createLogger({ serviceName: deps.serviceName, level: config.level, keys: config.keys }, { destination, events });
+  }
 
   async function flush(): Promise<void> {
     await Promise.allSettled([
@@ -107,7 +117,10 @@ export function setupLogging(config: ResolvedLoggingConfig, deps: LoggingDeps): 
 
   let stopping: Promise<void> | undefined;
   return {
-    logger,
+    get logger(): Logger {
+      logger ??= createAppLogger();
+      return logger;
+    },
     instrumentLogger<L extends BaseLogger>(existing: L): L {
       return instrument(existing, { keys: config.keys, events, ship: loki?.stream, diag: deps.diag });
     },

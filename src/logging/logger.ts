@@ -11,10 +11,11 @@
  * mixin (see {@link instrumentLogger}).
  */
 import { context, trace } from '@opentelemetry/api';
-import { pino, type BaseLogger, type DestinationStream, type Logger } from 'pino';
+import type { BaseLogger, DestinationStream, Logger } from 'pino';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import { logFormatterOf, needsMetadata, pinoSlots, PINO_SUPPORTED, type MixinFn } from './compat/pino.js';
+import { loadPino } from './load-pino.js';
 import type { LogEventCounter } from './log-events.js';
 import type { CorrelationKeys, LogLevelName } from './options.js';
 import { TeeStream } from './tee-stream.js';
@@ -85,7 +86,7 @@ export function createLogger(
   options: CreateLoggerOptions,
   deps: { destination: DestinationStream; events?: LogEventCounter },
 ): Logger {
-  return pino(
+  return loadPino()(
     {
       level: options.level ?? 'info',
       base: { pid: process.pid, app: options.serviceName },

@@ -15,12 +15,13 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import type { ShipperEvent } from './loki-shipper.js';
 import type { SinkVersionEvent } from './loki-sink.js';
+import { loadPino } from './load-pino.js';
 import { LOKI_EVENT, type LokiWorkerOptions } from './loki-protocol.js';
 import { createSharedCounters, SharedCounters, SLOT } from './shared-counters.js';
 import type { ResolvedLokiConfig } from './options.js';
@@ -127,7 +128,7 @@ export function startLokiTransport(
     flushTimeoutMs: config.flushTimeoutMs,
     counters: shared,
   };
-  const stream = pino.transport({ target: workerTarget(), options }) as unknown as ThreadStreamLike;
+  const stream = loadPino().transport({ target: workerTarget(), options }) as unknown as ThreadStreamLike;
 
   const redactedUrl = config.url.replace(/\/\/[^/@]*@/, '//');
   stream.on(LOKI_EVENT, (event: ShipperEvent | SinkVersionEvent) => report(diag, event, redactedUrl));

@@ -9,7 +9,8 @@
  * pino hands this destination the line's parts (its `metadata`: level, time, message, merged object) besides the
  * JSON line, so nothing is parsed back.
  */
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
+import { loadPino, PINO_METADATA } from './load-pino.js';
 import type { CorrelationKeys } from './options.js';
 import { correlationFields } from './logger.js';
 
@@ -71,7 +72,7 @@ interface LoggerLike {
 
 /** A destination that writes Sleuth-style text lines to `out` (stdout by default). @since 0.1.0 */
 export class PrettyDestination {
-  readonly [pino.symbols.needsMetadataGsym] = true as const;
+  readonly [PINO_METADATA] = true as const;
   lastLevel = 0;
   lastTime = '';
   lastMsg: string | undefined = undefined;
@@ -81,7 +82,7 @@ export class PrettyDestination {
   readonly #app: string;
   readonly #keys: CorrelationKeys;
 
-  constructor(app: string, keys: CorrelationKeys, out: DestinationStream = pino.destination(1)) {
+  constructor(app: string, keys: CorrelationKeys, out: DestinationStream = loadPino().destination(1)) {
     this.#app = app;
     this.#keys = keys;
     this.#out = out;

@@ -70,7 +70,10 @@ const LOGGING: Integration<SetupDeps> = {
     closers.add('logging', () => logging.shutdown());
     return {
       handle: {
-        logger: logging.logger as NodemeterLogger,
+        // A getter: the logger (and pino) is created on first read, not here (logging/index.ts).
+        get logger(): NodemeterLogger {
+          return logging.logger as NodemeterLogger;
+        },
         // The public signature takes any object; what reaches here is a pino logger (docs say so).
         instrumentLogger: (logger: object) => logging.instrumentLogger(logger as never),
       },

@@ -12,8 +12,9 @@
  * Outside the range, or when the symbols are not there, nothing here is used: instrumentLogger() falls back to
  * what the public API allows (trace ids through the child's `formatters.log`) and warns.
  */
-import { pino, type DestinationStream, type Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { checkVersion, type SupportedVersions } from '../../core/supported-versions.js';
+import { PINO_METADATA } from '../load-pino.js';
 
 /** The pino versions whose internal slots are read here: the slots exist unchanged from 7.0 through 10.x. @since 0.2.0 */
 export const PINO_SUPPORTED: SupportedVersions = { package: 'pino', range: '>=7.0.0 <11' };
@@ -23,8 +24,11 @@ export type MixinFn = (mergeObject: object, level: number, logger: Logger) => ob
 /** pino's `mixinMergeStrategy` option. */
 export type MergeStrategy = (mergeObject: object, mixinObject: object) => object;
 
-/** pino's public symbol of the metadata protocol of destination streams (used by `pino.multistream` too). */
-export const needsMetadata: symbol = pino.symbols.needsMetadataGsym;
+/**
+ * pino's public symbol of the metadata protocol of destination streams (used by `pino.multistream` too); global
+ * (`Symbol.for`), so reading it does not load pino.
+ */
+export const needsMetadata: symbol = PINO_METADATA;
 
 /** pino's public symbol of a logger's formatters (documented as the same across copies of pino). */
 const formattersSym = Symbol.for('pino.formatters');
