@@ -88,8 +88,10 @@ app.post('/node/publish', async (req, res) => {
 app.get('/node/received', (_req, res) => {
   res.json(received);
 });
+/** Same class name as the Java side's, so the `exception` values of the two can be compared. */
+class IllegalStateException extends Error {}
 app.get('/node/fail', () => {
-  throw new Error('boom');
+  throw new IllegalStateException('boom');
 });
 app.use(nm.expressErrorHandler());
 
