@@ -16,13 +16,19 @@ export interface Sample {
   exemplar?: { labelSet: Labels; value: number; timestamp: number };
 }
 
-/** The Prometheus metric types nodemeter emits. */
-export type FamilyType = 'counter' | 'gauge' | 'summary' | 'histogram';
+/**
+ * The Prometheus metric types nodemeter emits. `gaugehistogram` exists in OpenMetrics only (a long task timer with
+ * buckets); the text format shows the same data as a histogram plus `_gcount`/`_gsum` gauges, as Prometheus' Java
+ * client writes it.
+ */
+export type FamilyType = 'counter' | 'gauge' | 'summary' | 'histogram' | 'gaugehistogram';
 
 /** A source of one metric family. `name` is the text-format family name (counters end in `_total`). */
 export interface Family {
   readonly name: string;
   readonly help: string;
   readonly type: FamilyType;
+  /** Set when the family belongs to one exposition format only (the two shapes of a gauge histogram). */
+  readonly format?: 'text' | 'openmetrics';
   collect(): Sample[] | Promise<Sample[]>;
 }

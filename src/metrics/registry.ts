@@ -14,7 +14,7 @@ import { Registry } from 'prom-client';
 import type { DistributionOptions } from './options.js';
 import { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
-import { bucketsFor } from './distribution.js';
+import { bucketsFor, longTaskTimerBucketsFor } from './distribution.js';
 import { PromBackedCounter, type Counter } from './counter.js';
 import type { Family, Sample } from './family.js';
 import { FunctionCounterImpl, type EmitValue, type FunctionCounter } from './function-counter.js';
@@ -190,7 +190,8 @@ export class PrometheusMeterRegistry implements MeterRegistry {
   longTaskTimer(name: string, options: MeterOptions = {}): LongTaskTimer {
     const base = prometheusBaseName(name, 'timer');
     return this.#getOrCreate(base, 'long-task-timer', options, () => {
-      const t = new LongTaskTimerImpl(base, options.description ?? ' ', options.labelNames ?? []);
+      const buckets = longTaskTimerBucketsFor(name, this.#distribution);
+      const t = new LongTaskTimerImpl(base, options.description ?? ' ', options.labelNames ?? [], buckets);
       return { meter: t, families: t.families };
     }, NOOP_LONG_TASK_TIMER) as LongTaskTimer;
   }
@@ -254,8 +255,9 @@ export class PrometheusMeterRegistry implements MeterRegistry {
     }
     for (const family of families) {
       this.#familyNames.add(family.name);
-      this.#text.registerMetric(view(family, family.name, this.#diag) as never);
-      this.#openMetrics.registerMetric(view(family, omName(family), this.#diag) as never);
+      // A family with a format shows in that exposition only (a gauge histogram has one shape per format).
+      if (family.format !== 'openmetrics') this.#text.registerMetric(view(family, family.name, this.#diag) as never);
+      if (family.format !== 'text') this.#openMetrics.registerMetric(view(family, omName(family), this.#diag) as never);
     }
     this.#entries.set(base, { kind, labelKey, meter, families });
     return meter;
