@@ -3,7 +3,8 @@
  * actuator requests. If it cannot listen (port taken, no permission) it says so once (Warnings.MANAGEMENT_LISTEN_FAILED) and the
  * application keeps running without it.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
@@ -14,6 +15,10 @@ export class ManagementServer {
   readonly listening: Promise<AddressInfo | undefined>;
 
   constructor(router: ActuatorRouter, port: number, host: string, diag: Diag) {
+    // node:http is required here, not imported at the top: an ESM import of it builds its ESM facade, which reads
+    // every export, and its lazy `WebSocket`/`EventSource` getters load undici: about 20 ms of every start-up
+    // (Node 22 and 24), for a server most applications do not configure. `require` reads none of them.
+    const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
     this.#server = createServer((req, res) => {
       if (!router.serve(req, res)) {
         res.statusCode = 404;
