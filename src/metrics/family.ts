@@ -23,6 +23,15 @@ export interface Sample {
  */
 export type FamilyType = 'counter' | 'gauge' | 'summary' | 'histogram' | 'gaugehistogram';
 
+/**
+ * How the series of one family combine across the workers of a node:cluster (prom-client's aggregator names):
+ * `sum` (counts, totals, connections), `max` (decaying maxima, lag), `min` (start times), `first` (facts that
+ * are the same in every worker: runtime info, machine CPUs, disk), `average` (ratios such as utilisation),
+ * `omit` (not shown in the aggregate).
+ * @since 0.3.0
+ */
+export type ClusterAggregation = 'sum' | 'max' | 'min' | 'first' | 'average' | 'omit';
+
 /** A source of one metric family. `name` is the text-format family name (counters end in `_total`). */
 export interface Family {
   readonly name: string;
@@ -30,5 +39,9 @@ export interface Family {
   readonly type: FamilyType;
   /** Set when the family belongs to one exposition format only (the two shapes of a gauge histogram). */
   readonly format?: 'text' | 'openmetrics';
+  /** How workers of a cluster combine; unset: the registry's default for the name and type. */
+  readonly aggregation?: ClusterAggregation;
+  /** An info gauge (`jvm_info`): OpenMetrics type `info`, family named without `_info`. */
+  readonly info?: boolean;
   collect(): Sample[] | Promise<Sample[]>;
 }
