@@ -3,6 +3,11 @@
  * separately. Defaults: produce W3C (`traceparent`/`tracestate`), consume W3C, B3 single (`b3`) and B3 multi
  * (`X-B3-*`), so a Node service joins both OpenTelemetry and Brave fleets. The first consumed format that yields a
  * valid span context wins; a malformed header yields nothing and the observation starts a new root trace.
+ *
+ * Ids must be lower-case hex, as Brave requires and Zipkin's API enforces: OpenTelemetry's B3 propagator accepts
+ * `X-B3-TraceId: 88A0760D…` and would export it as is, and Zipkin then rejects the whole batch with 400 ("should
+ * be lower-hex encoded"), losing every other span in it. Such a context is rejected here, for every transport (HTTP
+ * and Kafka extraction both come through this propagator), and the observation starts a new root.
  */
 import { trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import { loadOtelSdk } from './sdk.js';
@@ -47,7 +52,9 @@ export class ProduceConsumePropagator implements TextMapPropagator {
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     for (const p of this.#consume) {
       const extracted = p.extract(context, carrier, getter);
-      if (extracted !== context && trace.getSpanContext(extracted) !== undefined) return extracted;
+      if (extracted === context) continue;
+      const span = trace.getSpanContext(extracted);
+      if (span !== undefined && isLowerHex(span.traceId) && isLowerHex(span.spanId)) return extracted;
     }
     return context;
   }
@@ -55,4 +62,13 @@ export class ProduceConsumePropagator implements TextMapPropagator {
   fields(): string[] {
     return this.#fields;
   }
+}
+
+/** True when every character is 0-9 or a-f (length and all-zero are checked by the propagators themselves). */
+function isLowerHex(id: string): boolean {
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return id.length > 0;
 }

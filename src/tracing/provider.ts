@@ -57,9 +57,12 @@ export function setupTracing(
   const endpoint = config.zipkin.endpoint;
   const spanProcessors = [];
   if (config.zipkin.enabled) {
-    const exporter = new CountingExporter(new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName }), spans, (error) => {
-      diag.warn(Warnings.SPAN_EXPORT_FAILED, { endpoint, error }, endpoint);
-    });
+    const exporter = new CountingExporter(
+      new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName }),
+      spans,
+      (error) => diag.warn(Warnings.SPAN_EXPORT_FAILED, { endpoint, error }, endpoint),
+      { endpoint, timeoutMs: config.export.exportTimeoutMs },
+    );
     spanProcessors.push(
       new sdkTraceBase.BatchSpanProcessor(exporter, {
         maxQueueSize: config.export.maxQueueSize,
