@@ -29,6 +29,10 @@ export class HttpClientContext<C = unknown> extends SenderContext<C> {
   get host(): string {
     const start = this.origin.indexOf('://');
     const rest = start === -1 ? this.origin : this.origin.slice(start + 3);
+    if (rest.startsWith('[')) {
+      const close = rest.indexOf(']');
+      return close === -1 ? rest : rest.slice(0, close + 1);
+    }
     const end = rest.search(/[:/]/);
     return end === -1 ? rest : rest.slice(0, end);
   }

@@ -54,6 +54,22 @@ interface UndiciRequest {
   path: string;
 }
 
+/**
+ * `http://host:port` of a node:http request. ClientRequest exposes the host but not the port; the Host header Node
+ * wrote carries the port when it is not the protocol's default, so it is used when it names the same host (a
+ * Host header the caller set for another name is not where the call went).
+ */
+function originOf(request: ClientRequest): string {
+  const protocol = request.protocol ?? 'http:';
+  const host = request.host ?? 'localhost';
+  const header = request.getHeader('host');
+  if (typeof header === 'string' && header.length > host.length && header.charCodeAt(host.length) === 58 /* : */ && header.startsWith(host)) {
+    return `${protocol}//${header}`;
+  }
+  if (typeof header === 'string' && header.startsWith(`[${host}]`)) return `${protocol}//${header}`;
+  return `${protocol}//${host}`;
+}
+
 /** Subscribes; returns the function that unsubscribes. */
 export function observeHttpClients(
   observations: ObservationRegistry,
@@ -76,11 +92,9 @@ export function observeHttpClients(
       (message) => {
         const request = (message as { request: ClientRequest & WithContext }).request;
         if (request[kContext] !== undefined || observations.isSuppressed()) return;
-        const protocol = request.protocol ?? 'http:';
-        const host = request.host ?? 'localhost';
         const ctx = new HttpClientContext(
           request.method,
-          `${protocol}//${host}`,
+          originOf(request),
           request.path,
           currentUriTemplate(),
           convention,
