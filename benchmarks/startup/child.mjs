@@ -2,13 +2,28 @@
 // work is done. `performance.now()` counts from the process's start, so Node's own bootstrap is in every sample and
 // cancels out against the bare variant measured in the same run.
 //
-//   node benchmarks/startup/child.mjs bare|nodemeter|otel-sdk
+//   node benchmarks/startup/child.mjs bare|nodemeter|prom-client|prom-client-lib|otel-sdk [entry]
 const variant = process.argv[2];
 
 if (variant === 'nodemeter') {
-  // The built package (`npm run build`), by name: the repository resolves `nodemeter` to itself.
-  const { instrument } = await import('nodemeter');
+  // The built package (`npm run build`), by name: the repository resolves `nodemeter` to itself. An `entry` (a file
+  // URL of another build's dist/index.js) measures that build instead: run.mjs's `--before`.
+  const { instrument } = await import(process.argv[3] ?? 'nodemeter');
   instrument({ serviceName: 'startup', diagLevel: 'error' });
+} else if (variant === 'prom-client') {
+  // prom-client alone, imported the way nodemeter's ESM build imports it, with one registry: the floor of any
+  // prom-client based SDK (its entry loads every module of the package, @opentelemetry/api among them).
+  const { Registry } = await import('prom-client');
+  new Registry();
+} else if (variant === 'prom-client-lib') {
+  // Only the three prom-client modules nodemeter uses (registry, counter, gauge), by their file paths: not a public
+  // entry of prom-client, measured to show what its index costs beyond them.
+  const { createRequire } = await import('node:module');
+  const req = createRequire(import.meta.url);
+  const Registry = req('prom-client/lib/registry');
+  req('prom-client/lib/counter');
+  req('prom-client/lib/gauge');
+  new Registry();
 } else if (variant === 'otel-sdk') {
   // OpenTelemetry's trace SDK alone, set up the minimal way for Zipkin export: what nodemeter's tracing builds on.
   const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');

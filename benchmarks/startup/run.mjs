@@ -3,6 +3,9 @@
 //
 //   npm run bench:startup                       (builds, then runs)
 //   node benchmarks/startup/run.mjs [rounds=21]  (uses the current dist/)
+//   node benchmarks/startup/run.mjs [rounds] --before <dir>
+//                                               also measures another build (a checkout of an earlier commit with
+//                                               its own `npm run build`) in the same alternating rounds
 //
 // Variants:
 //   bare           node, an empty ESM script
@@ -10,14 +13,21 @@
 //                  observation, actuator, logger
 //   tracing on     nodemeter with its defaults (tracing on, Zipkin export)
 //   otel trace sdk OpenTelemetry's NodeTracerProvider + BatchSpanProcessor + ZipkinExporter alone, registered
+//   prom-client    `import('prom-client')` and one Registry: a reference row, the floor of a prom-client based SDK
+//   prom-client lib  only prom-client's registry, counter and gauge modules (not a public entry): reference row
 //
 // Goals (issue 10): metrics only <= 60 ms and <= 10 MB RSS over bare; tracing on over bare <= the OTel trace SDK
 // alone over bare.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROUNDS = Number(process.argv[2] ?? 21);
+const args = process.argv.slice(2);
+const beforeAt = args.indexOf('--before');
+const BEFORE = beforeAt >= 0 ? resolve(args.splice(beforeAt, 2)[1]) : undefined;
+const ROUNDS = Number(args[0] ?? 21);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url));
 if (!existsSync(new URL('../../dist/index.js', import.meta.url))) {
@@ -30,10 +40,21 @@ const VARIANTS = [
   { name: 'metrics only', arg: 'nodemeter', env: { NODEMETER_TRACING_ENABLED: 'false' } },
   { name: 'tracing on', arg: 'nodemeter', env: { NODEMETER_TRACING_ENABLED: 'true' } },
   { name: 'otel trace sdk', arg: 'otel-sdk', env: {} },
+  { name: 'prom-client', arg: 'prom-client', env: {} },
+  { name: 'prom-client lib', arg: 'prom-client-lib', env: {} },
 ];
+if (BEFORE !== undefined) {
+  const entry = pathToFileURL(resolve(BEFORE, 'dist/index.js')).href;
+  VARIANTS.splice(
+    3,
+    0,
+    { name: 'metrics (before)', arg: 'nodemeter', entry, env: { NODEMETER_TRACING_ENABLED: 'false' } },
+    { name: 'tracing (before)', arg: 'nodemeter', entry, env: { NODEMETER_TRACING_ENABLED: 'true' } },
+  );
+}
 
 function sample(variant) {
-  const r = spawnSync(process.execPath, [CHILD, variant.arg], {
+  const r = spawnSync(process.execPath, [CHILD, variant.arg, ...(variant.entry ? [variant.entry] : [])], {
     cwd: root,
     encoding: 'utf8',
     timeout: 60_000,
@@ -72,11 +93,14 @@ const rows = VARIANTS.map((v) => {
   return { variant: v.name, ms, rss, overMs: ms - bareMs, overRss: rss - bareRss };
 });
 
-console.log(`node ${process.version}, ${ROUNDS} rounds (+1 warm-up), medians; "over" = minus bare in this run\n`);
-console.log('variant          ms since start   over bare   RSS MB   over bare');
+console.log(
+  `node ${process.version}, ${ROUNDS} rounds (+1 warm-up), medians; "over" = minus bare in this run; ` +
+    `load average at the end ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores\n`,
+);
+console.log('variant            ms since start   over bare   RSS MB   over bare');
 for (const r of rows) {
   console.log(
-    `${r.variant.padEnd(16)} ${r.ms.toFixed(1).padStart(14)} ${r.overMs.toFixed(1).padStart(11)} ${r.rss.toFixed(1).padStart(8)} ${r.overRss.toFixed(1).padStart(11)}`,
+    `${r.variant.padEnd(18)} ${r.ms.toFixed(1).padStart(14)} ${r.overMs.toFixed(1).padStart(11)} ${r.rss.toFixed(1).padStart(8)} ${r.overRss.toFixed(1).padStart(11)}`,
   );
 }
 const by = Object.fromEntries(rows.map((r) => [r.variant, r]));
