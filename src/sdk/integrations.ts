@@ -81,17 +81,21 @@ const LOGGING: Integration<SetupDeps> = {
   },
 };
 
-/** Observations become Micrometer timers; the `uri` guard of HTTP's meters comes from the HTTP options. */
+/**
+ * Observations become Micrometer timers; the `uri` guard of HTTP's meters comes from the HTTP options. Always on:
+ * `metrics.enabled=false` only skips the runtime binders (RUNTIME_METRICS), as Spring's `management.metrics.enable.*`
+ * for JVM/system meters does; HTTP, Kafka and DB timers and the application's own meters stay in the scrape.
+ */
 const METER_HANDLER: Integration<SetupDeps> = {
   name: 'meter handler',
   setup({ config, registry, observations, diag }) {
-    if (!config.metrics.enabled) return {};
     observations.addHandler(
       new MeterObservationHandler(registry, diag, {
         limits: {
           'http.server.requests': { uri: config.http.server.maxUriTags },
           'http.client.requests': { uri: config.http.client.maxUriTags },
         },
+        exemplars: config.tracing.enabled,
       }),
     );
     return {};
