@@ -139,6 +139,7 @@ export type {
   TracedEachBatchPayload,
 } from './kafka/index.js';
 export type { SpringBootLine } from './core/fleet.js';
+export type { SpringBootLine } from './core/fleet.js';
 
 // DB pools.
 export type { DbBindOptions, DbHealthOptions, PoolKind } from './db/index.js';

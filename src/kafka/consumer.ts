@@ -1,12 +1,13 @@
 /**
- * An instrumented kafkajs consumer.
+ * An instrumented Kafka consumer (kafkajs, or @confluentinc/kafka-javascript's KafkaJS API).
  *
- * eachMessage: the handler runs inside a CONSUMER observation (`<topic> receive`, `spring_kafka_listener_seconds`)
- * whose parent is the producer's context read from the record headers, so logs and calls made in the handler are
- * its children. Records without (or with unreadable) trace headers start a new root trace.
+ * eachMessage: the handler runs inside a CONSUMER observation (`<topic> process` on Boot 4, `<topic> receive` on
+ * Boot 3.5; `spring_kafka_listener_seconds`) whose parent is the producer's context read from the record headers,
+ * so logs and calls made in the handler are its children. Records without (or with unreadable) trace headers start
+ * a new root trace.
  *
  * eachBatch: one `spring_kafka_listener_seconds` record per batch (as a Spring batch listener: an observation with
- * the same tags and the same `exception` rule as per record, but no span), and the payload
+ * the same tags and the same `error` rule as per record, but no span), and the payload
  * gains `processMessage(message, fn)`, which runs `fn` inside that message's own CONSUMER span, a child of the
  * trace that produced it. A batch holds records of many traces; this is how each one's work stays in its own
  * trace instead of all of it hanging under one batch span.
@@ -14,11 +15,16 @@
  *   run({ eachBatch: async ({ batch, processMessage }) => {
  *     for (const message of batch.messages) await processMessage(message, () => handle(message));
  *   }})
+ *
+ * Records and bytes consumed per topic feed the client families (client-metrics.ts); a kafkajs consumer's
+ * instrumentation events feed fetch, commit and rebalance metrics (client-events.ts).
  */
-import type { CounterChild } from '../metrics/counter.js';
-import { KafkaBatchContext, KafkaReceiverContext } from './context.js';
-import { KafkaBatchListenerConvention, KafkaListenerConvention } from './conventions.js';
+import { bindClientEvents, type InstrumentationEmitterLike } from './client-events.js';
+import type { ClientState } from './client-metrics.js';
+import { KafkaBatchContext, KafkaReceiverContext, type KafkaListenerInfo } from './context.js';
 import type { KafkaDeps } from './deps.js';
+import { recordBytes } from './producer.js';
+import type { KafkaRuntime } from './runtime.js';
 import type {
   KafkaConsumedMessageLike,
   KafkaConsumerLike,
@@ -31,11 +37,17 @@ import type {
 
 /** @since 0.1.0 */
 export interface ConsumerOptions {
-  /** The consumer group (needed for the `name` tag default and for lag). */
+  /** The consumer group (the `messaging_kafka_consumer_group` label, and lag). */
   groupId: string;
-  /** The `name` tag of spring_kafka_listener_seconds (Spring: the listener container id). Default: the group id. */
+  /**
+   * The listener id: `spring_kafka_listener_id` (observation mode) and `name` (observation off); Spring: the
+   * listener container id. Default: `<groupId>-0` with observation on (Spring names the first child container of a
+   * listener `<id>-0`; a Node consumer is one such container), the group id with it off.
+   */
   name?: string;
   clientId?: string;
+  /** Spring Kafka's observation label set (default true) or the observation-off `{exception, name, result}`. */
+  observationConventions?: boolean;
   /** Called with the topics each `subscribe()` names (the lag monitor uses it). */
   onSubscribe?: (topics: (string | RegExp)[]) => void;
 }
@@ -43,28 +55,29 @@ export interface ConsumerOptions {
 type EachMessage = NonNullable<KafkaConsumerRunConfigLike['eachMessage']>;
 type EachBatch = NonNullable<KafkaConsumerRunConfigLike['eachBatch']>;
 
-const messageConvention = new KafkaListenerConvention(true);
-const batchMessageConvention = new KafkaListenerConvention(false);
-const batchConvention = new KafkaBatchListenerConvention();
-
-export function instrumentConsumer<C extends KafkaConsumerLike>(consumer: C, deps: KafkaDeps, options: ConsumerOptions): C {
-  const { observations, registry } = deps;
+export function instrumentConsumer<C extends KafkaConsumerLike>(consumer: C, deps: KafkaDeps, runtime: KafkaRuntime, options: ConsumerOptions): C {
+  const { observations } = deps;
   const groupId = options.groupId;
   const clientId = options.clientId ?? 'kafkajs';
-  const name = options.name ?? groupId;
-  const consumed = registry.counter('kafka.consumer.fetch.manager.records.consumed', {
-    description: 'Records consumed, per topic (Kafka consumer-fetch-manager-metrics records-consumed-total)',
-    labelNames: ['client_id', 'topic'],
-  });
-  const perTopic = new Map<string, CounterChild>();
-  const countOf = (topic: string): CounterChild => {
-    let c = perTopic.get(topic);
-    if (c === undefined) {
-      c = consumed.child({ client_id: clientId, topic });
-      if (perTopic.size < 10_000) perTopic.set(topic, c);
-    }
-    return c;
+  const observation = options.observationConventions ?? runtime.observationConventions;
+  const conventions = runtime.conventions(observation);
+  const name = options.name ?? (observation ? `${groupId}-0` : groupId);
+  const listener: KafkaListenerInfo = {
+    name,
+    listenerId: name,
+    groupId,
+    clientId,
+    consumerId: `${groupId} - ${clientId}`,
+    cluster: runtime.cluster,
   };
+  runtime.fetchClusterId();
+  const metrics = runtime.metrics();
+  const state: ClientState | undefined = metrics.client('consumer', {
+    client_id: clientId,
+    kafka_version: runtime.kafkaVersion(consumer),
+    spring_id: `kafkaConsumerFactory.${clientId}`,
+  });
+  if (state !== undefined) runtime.onClose(bindClientEvents(consumer as InstrumentationEmitterLike, state));
 
   function contextOf(topic: string, partition: number, message: KafkaConsumedMessageLike, meters: boolean): KafkaReceiverContext {
     return new KafkaReceiverContext(
@@ -72,17 +85,15 @@ export function instrumentConsumer<C extends KafkaConsumerLike>(consumer: C, dep
       partition,
       message.offset,
       message.key,
-      name,
-      groupId,
-      clientId,
+      listener,
       message.headers,
-      meters ? messageConvention : batchMessageConvention,
+      meters ? conventions.listener : conventions.batchRecord,
     );
   }
 
   function eachMessage(handler: EachMessage): EachMessage {
     return (payload: KafkaEachMessagePayloadLike): Promise<void> => {
-      countOf(payload.topic).inc();
+      if (state !== undefined) metrics.records(state, payload.topic, 1, recordBytes(payload.message));
       // The handler and its payload go to observe() as function and argument: no closure per record.
       return observations.observe(contextOf(payload.topic, payload.partition, payload.message, true), handler, payload);
     };
@@ -91,14 +102,18 @@ export function instrumentConsumer<C extends KafkaConsumerLike>(consumer: C, dep
   function eachBatch(handler: EachBatch): EachBatch {
     // async, as before: a handler that throws synchronously still gives kafkajs a rejected promise.
     return async (payload: KafkaEachBatchPayloadLike): Promise<void> => {
-      const { topic, partition } = payload.batch;
-      countOf(topic).inc(payload.batch.messages.length);
+      const { topic, partition, messages } = payload.batch;
+      if (state !== undefined) {
+        let bytes = 0;
+        for (const m of messages) bytes += recordBytes(m);
+        metrics.records(state, topic, messages.length, bytes);
+      }
       const traced: TracedEachBatchPayload = Object.assign(Object.create(payload) as KafkaEachBatchPayloadLike, {
         processMessage<T>(message: KafkaConsumedMessageLike, fn: () => T): T {
           return observations.observe(contextOf(topic, partition, message, false), fn);
         },
       });
-      return observations.observe(new KafkaBatchContext(topic, partition, name, batchConvention), handler, traced);
+      return observations.observe(new KafkaBatchContext(topic, partition, listener, conventions.batch), handler, traced);
     };
   }
 

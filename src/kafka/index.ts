@@ -1,17 +1,25 @@
 /**
- * nodemeter's kafkajs integration, explicit and without global patching:
+ * nodemeter's Kafka integration (kafkajs, and @confluentinc/kafka-javascript's KafkaJS-compatible API), explicit
+ * and without global patching:
  *
  *   const kafka = nm.kafka.instrument(new Kafka({ clientId: 'order-service', brokers }), { clientId: 'order-service' });
  *   const producer = kafka.producer();          // traced, metered sends
  *   const consumer = kafka.consumer({ groupId }); // traced, metered listeners; lag from real offsets
  *
  * or, for clients created elsewhere, `nm.kafka.producer(p)` and `nm.kafka.consumer(c, { groupId })`.
- * The `kafka` health indicator asks the cluster (describeCluster, bounded by a timeout).
+ * The `kafka` health indicator asks the cluster (describeCluster, bounded by a timeout); the same admin gives the
+ * cluster id of the spans' remote service (`Apache Kafka: <clusterId>`).
+ *
+ * @confluentinc/kafka-javascript takes its kafkajs-style settings under `kafkaJS` (`new Kafka({ kafkaJS: {
+ * clientId, brokers } })`, `kafka.consumer({ kafkaJS: { groupId } })`): the wrappers read the group id there too.
  */
+import { KafkaClientMetrics } from './client-metrics.js';
 import { instrumentConsumer, type ConsumerOptions } from './consumer.js';
+import { kafkaConventions } from './conventions.js';
 import type { KafkaDeps } from './deps.js';
 import { LagMonitor } from './lag.js';
 import { instrumentProducer, type ProducerOptions } from './producer.js';
+import { clientLibraryVersion, clusterOf, type KafkaRuntime } from './runtime.js';
 import type { KafkaAdminLike, KafkaConsumerLike, KafkaLike, KafkaProducerLike } from './types.js';
 
 export type { ConsumerOptions } from './consumer.js';
@@ -42,6 +50,11 @@ export interface InstrumentKafkaOptions {
   health?: boolean;
   /** Publish consumer lag gauges. Default true. */
   lag?: boolean;
+  /**
+   * Spring Kafka's observation label sets (default true: what a Spring fleet that traces over Kafka runs), or
+   * false for the observation-off `{exception, name, result}` of fleets that do not. @since 0.3.0
+   */
+  observationConventions?: boolean;
 }
 
 /** nodemeter's kafkajs integration (`nm.kafka`). @since 0.1.0 */
@@ -64,9 +77,29 @@ export function createKafkaInstrumentation(deps: KafkaDeps): KafkaInstrumentatio
 class DefaultKafkaInstrumentation implements KafkaInstrumentation {
   readonly #deps: KafkaDeps;
   readonly #closers: (() => Promise<void> | void)[] = [];
+  #metrics: KafkaClientMetrics | undefined;
+  #lag: LagMonitor | undefined;
+  /** For clients given alone (no Kafka client, so no admin): remote service `Apache Kafka`, as Spring without one. */
+  readonly #bare: KafkaRuntime;
 
   constructor(deps: KafkaDeps) {
     this.#deps = deps;
+    this.#bare = this.#runtime(clusterOf(undefined), true);
+  }
+
+  #runtime(cluster: ReturnType<typeof clusterOf>, observationConventions: boolean): KafkaRuntime {
+    const line = this.#deps.options?.springBoot ?? '4.0';
+    return {
+      observationConventions,
+      conventions: (observation) => kafkaConventions(line, observation),
+      metrics: () => (this.#metrics ??= new KafkaClientMetrics(this.#deps.registry)),
+      cluster: cluster.cluster,
+      fetchClusterId: cluster.fetch,
+      kafkaVersion: clientLibraryVersion,
+      onClose: (fns) => {
+        for (const fn of fns) this.#closers.push(fn);
+      },
+    };
   }
 
   /** A Kafka client whose producers and consumers are instrumented. The caller's client is not modified. */
@@ -88,7 +121,11 @@ class DefaultKafkaInstrumentation implements KafkaInstrumentation {
     this.#closers.push(async () => {
       if (admin) await (await admin.catch(() => undefined))?.disconnect();
     });
-    const lag = options.lag === false ? undefined : new LagMonitor(getAdmin, deps);
+    const runtime = this.#runtime(
+      clusterOf(async () => (await getAdmin()).describeCluster()),
+      options.observationConventions ?? true,
+    );
+    const track = options.lag === false ? undefined : (this.#lag ??= new LagMonitor(deps)).source(getAdmin);
     if (options.health !== false) {
       const unregister = deps.health.register('kafka', async () => {
         const cluster = await (await getAdmin()).describeCluster();
@@ -96,17 +133,16 @@ class DefaultKafkaInstrumentation implements KafkaInstrumentation {
       });
       this.#closers.push(unregister);
     }
-    const self = this;
     const wrapped = Object.create(kafka) as K;
     Object.assign(wrapped, {
-      producer(config?: object) {
-        return self.producer(kafka.producer(config), { clientId });
-      },
-      consumer(config: { groupId: string }) {
-        return self.consumer(kafka.consumer(config), {
-          groupId: config.groupId,
+      producer: (config?: object) => instrumentProducer(kafka.producer(config), deps, runtime, { clientId }),
+      consumer: (config: object) => {
+        const consumer = kafka.consumer(config as never);
+        const groupId = groupIdOf(config) ?? 'unknown';
+        return instrumentConsumer(consumer, deps, runtime, {
+          groupId,
           clientId,
-          onSubscribe: lag ? (topics) => lag.track(config.groupId, clientId, topics) : undefined,
+          onSubscribe: track ? (topics) => track(groupId, clientId, runtime.kafkaVersion(consumer), topics) : undefined,
         });
       },
     });
@@ -115,15 +151,15 @@ class DefaultKafkaInstrumentation implements KafkaInstrumentation {
 
   /** An instrumented producer (sends traced and metered). */
   producer<P extends KafkaProducerLike>(producer: P, options: ProducerOptions = {}): P {
-    return instrumentProducer(producer, this.#deps, options);
+    return instrumentProducer(producer, this.#deps, this.#bare, options);
   }
 
   /** An instrumented consumer (listeners traced and metered). */
   consumer<C extends KafkaConsumerLike>(consumer: C, options: ConsumerOptions): C {
-    return instrumentConsumer(consumer, this.#deps, options);
+    return instrumentConsumer(consumer, this.#deps, this.#bare, options);
   }
 
-  /** Disconnects the admin clients nodemeter opened and removes its health indicators. */
+  /** Disconnects the admin clients nodemeter opened and removes its health indicators and event listeners. */
   async close(): Promise<void> {
     for (const close of this.#closers.splice(0)) {
       try {
@@ -134,3 +170,16 @@ class DefaultKafkaInstrumentation implements KafkaInstrumentation {
     }
   }
 }
+
+/** kafkajs settings, top level (kafkajs) or under `kafkaJS` (@confluentinc/kafka-javascript). */
+function kafkaJsSettings(config: unknown): Record<string, unknown> | undefined {
+  if (config === null || typeof config !== 'object') return undefined;
+  const nested = (config as { kafkaJS?: unknown }).kafkaJS;
+  return nested !== null && typeof nested === 'object' ? (nested as Record<string, unknown>) : (config as Record<string, unknown>);
+}
+
+function groupIdOf(config: unknown): string | undefined {
+  const g = kafkaJsSettings(config)?.groupId ?? (config as Record<string, unknown> | undefined)?.['group.id'];
+  return typeof g === 'string' ? g : undefined;
+}
+

@@ -1,52 +1,66 @@
 /**
- * An instrumented kafkajs producer: `send`, `sendBatch` and the sends of transactions make one PRODUCER observation
- * per record (span `<topic> send`, `spring_kafka_template_seconds`), and the configured propagation headers are
- * written into each record's headers, next to the caller's own (a header the caller set is kept).
+ * An instrumented Kafka producer (kafkajs, or @confluentinc/kafka-javascript's KafkaJS API): `send`, `sendBatch` and
+ * the sends of transactions make one PRODUCER observation per record (span `<topic> send`,
+ * `spring_kafka_template_seconds`), and the configured propagation headers are written into each record's headers,
+ * next to the caller's own (a header the caller set is kept).
  *
  * The caller's records and header objects are never modified: each record is sent as a shallow copy with a new
  * headers object, so a message object sent twice does not carry the first send's trace.
  *
  *   send({ topic, messages }) ──► per message: context (headers copy) ─ start ─► inject ─► original send ─► stop
+ *
+ * Records and bytes sent (and failed) per topic feed the client families (client-metrics.ts); a kafkajs producer's
+ * instrumentation events feed request latency and connections (client-events.ts).
  */
-import type { CounterChild } from '../metrics/counter.js';
+import { bindClientEvents, type InstrumentationEmitterLike } from './client-events.js';
+import type { ClientState } from './client-metrics.js';
 import { KafkaSenderContext } from './context.js';
-import { KafkaTemplateConvention } from './conventions.js';
 import type { KafkaDeps } from './deps.js';
 import type { KafkaHeaders } from './headers.js';
+import type { KafkaRuntime } from './runtime.js';
 import type { KafkaMessageToSend, KafkaProducerBatchLike, KafkaProducerLike, KafkaProducerRecordLike, KafkaSenderLike } from './types.js';
 
 /** @since 0.1.0 */
 export interface ProducerOptions {
-  /** The `name` tag of spring_kafka_template_seconds (Spring: the template bean name). Default: the client id. */
+  /**
+   * The template name: `spring_kafka_template_name` (observation mode) or `name` (observation off); Spring: the
+   * KafkaTemplate bean name. Default: `kafkaTemplate` (the bean Spring Boot auto-configures) with observation on,
+   * the client id with it off.
+   */
   name?: string;
   /** The producer's client id, for `client_id` tags. */
   clientId?: string;
+  /** Spring Kafka's observation label set (default true) or the observation-off `{exception, name, result}`. */
+  observationConventions?: boolean;
 }
 
 type Message = KafkaMessageToSend;
 
-const convention = new KafkaTemplateConvention();
+/** Bytes of a record as sent: key and value (strings counted as UTF-8). */
+export function recordBytes(m: { key?: unknown; value?: unknown }): number {
+  return sizeOf(m.key) + sizeOf(m.value);
+}
 
-export function instrumentProducer<P extends KafkaProducerLike>(producer: P, deps: KafkaDeps, options: ProducerOptions = {}): P {
+function sizeOf(v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'string') return Buffer.byteLength(v);
+  if (Buffer.isBuffer(v)) return v.length;
+  return 0;
+}
+
+export function instrumentProducer<P extends KafkaProducerLike>(producer: P, deps: KafkaDeps, runtime: KafkaRuntime, options: ProducerOptions = {}): P {
   const clientId = options.clientId ?? 'kafkajs';
-  const name = options.name ?? clientId;
-  const sent = deps.registry.counter('kafka.producer.topic.record.send', {
-    description: 'Records sent, per topic (Kafka producer-topic-metrics record-send-total)',
-    labelNames: ['client_id', 'topic'],
+  const observation = options.observationConventions ?? runtime.observationConventions;
+  const name = options.name ?? (observation ? 'kafkaTemplate' : clientId);
+  const convention = runtime.conventions(observation).template;
+  const cluster = runtime.cluster;
+  runtime.fetchClusterId();
+  const state: ClientState | undefined = runtime.metrics().client('producer', {
+    client_id: clientId,
+    kafka_version: runtime.kafkaVersion(producer),
+    spring_id: `kafkaProducerFactory.${clientId}`,
   });
-  const failed = deps.registry.counter('kafka.producer.topic.record.error', {
-    description: 'Records whose send failed, per topic (Kafka producer-topic-metrics record-error-total)',
-    labelNames: ['client_id', 'topic'],
-  });
-  const perTopic = new Map<string, [CounterChild, CounterChild]>();
-  const countersOf = (topic: string): [CounterChild, CounterChild] => {
-    let c = perTopic.get(topic);
-    if (c === undefined) {
-      c = [sent.child({ client_id: clientId, topic }), failed.child({ client_id: clientId, topic })];
-      if (perTopic.size < 10_000) perTopic.set(topic, c);
-    }
-    return c;
-  };
+  if (state !== undefined) runtime.onClose(bindClientEvents(producer as InstrumentationEmitterLike, state));
 
   /** Starts one observation per message of each topic; returns the records to send and the contexts. */
   function prepare(topic: string, messages: Message[], contexts: KafkaSenderContext[]): Message[] {
@@ -54,9 +68,10 @@ export function instrumentProducer<P extends KafkaProducerLike>(producer: P, dep
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i] as Message;
       const headers: KafkaHeaders = m.headers ? { ...m.headers } : {};
-      const ctx = new KafkaSenderContext(topic, name, clientId, headers, convention);
+      const ctx = new KafkaSenderContext(topic, name, clientId, headers, convention, cluster);
       // Started here, stopped when the broker answers: the tracing handler writes the headers at start.
       deps.observations.start(ctx);
+      ctx.bytes = recordBytes(m as { key?: unknown; value?: unknown });
       contexts.push(ctx);
       out[i] = { ...m, headers };
     }
@@ -67,8 +82,9 @@ export function instrumentProducer<P extends KafkaProducerLike>(producer: P, dep
   function finish(contexts: KafkaSenderContext[], error: unknown, failed: boolean): void {
     for (const ctx of contexts) {
       deps.observations.stop(ctx, failed ? error : undefined);
-      const [ok, bad] = countersOf(ctx.topic);
-      (failed ? bad : ok).inc();
+      if (state === undefined) continue;
+      if (failed) runtime.metrics().sendErrors(state, ctx.topic, 1);
+      else runtime.metrics().records(state, ctx.topic, 1, ctx.bytes);
     }
   }
 

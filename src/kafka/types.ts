@@ -10,6 +10,8 @@ export type KafkaHeaders = Record<string, Buffer | string | (Buffer | string)[] 
 
 /** A record to send (kafkajs' Message). @since 0.2.0 */
 export interface KafkaMessageToSend {
+  key?: Buffer | string | null;
+  value?: Buffer | string | null;
   headers?: KafkaHeaders;
 }
 
@@ -38,6 +40,7 @@ export interface KafkaProducerLike extends KafkaSenderLike {
 /** A consumed record (kafkajs' KafkaMessage). @since 0.2.0 */
 export interface KafkaConsumedMessageLike {
   key?: Buffer | string | null;
+  value?: Buffer | string | null;
   offset: string;
   headers?: KafkaHeaders;
 }
@@ -84,7 +87,8 @@ export interface KafkaAdminLike {
 /** The parts of a kafkajs `Kafka` client nodemeter uses. @since 0.1.0 */
 export interface KafkaLike {
   producer(config?: object): KafkaProducerLike;
-  consumer(config: { groupId: string }): KafkaConsumerLike;
+  /** kafkajs: `{ groupId }`; @confluentinc/kafka-javascript: `{ kafkaJS: { groupId } }`. */
+  consumer(config: object): KafkaConsumerLike;
   admin(config?: object): KafkaAdminLike;
 }
 

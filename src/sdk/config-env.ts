@@ -5,6 +5,7 @@
  * that does not parse is returned as a problem (reported once by the caller as Warnings.ENV_VALUE_IGNORED) and otherwise ignored.
  */
 import type { DiagLevel } from '../core/diag.js';
+import { readSpringBootLine } from '../core/fleet.js';
 import { EnvReader, pairsOf, type EnvProblem, type EnvSource, type OptionArea } from '../core/validate.js';
 import { validateTags } from '../metrics/options.js';
 import { AREAS, DIAG_LEVELS, type EnvConfig } from './config.js';
@@ -37,6 +38,9 @@ export function readEnv(source: EnvSource = process.env): { config: EnvConfig; p
     if (DIAG_LEVELS.includes(v as DiagLevel)) config.diagLevel = v as DiagLevel;
     else env.bad(level[0], level[1], `one of ${DIAG_LEVELS.join(', ')}`);
   }
+
+  const springBoot = readSpringBootLine(env);
+  if (springBoot) config.springBoot = springBoot;
 
   const problems = env.problems;
   for (const key of Object.keys(AREAS) as (keyof typeof AREAS)[]) {

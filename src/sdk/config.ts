@@ -12,6 +12,7 @@
  * AREAS, its field in NodemeterOptions and ResolvedConfig.
  */
 import type { DiagLevel } from '../core/diag.js';
+import { DEFAULT_SPRING_BOOT_LINE, optSpringBootLine, type SpringBootLine } from '../core/fleet.js';
 import { checkKeys, invalid, optObject, optString, type OptionArea } from '../core/validate.js';
 import {
   ACTUATOR_OPTIONS,
@@ -52,6 +53,11 @@ export interface NodemeterOptions {
   logging?: LoggingOptions;
   /** Level of nodemeter's own diagnostics on stderr. Default `warn`. */
   diagLevel?: DiagLevel;
+  /**
+   * The Spring Boot line of the fleet, whose conventions are followed where lines differ (Kafka listener
+   * `receive` on 3.5, `process` on 4.0). Env `NODEMETER_SPRING_BOOT`. Default `'4.0'`. @since 0.3.0
+   */
+  springBoot?: SpringBootLine | '3' | '4';
 }
 
 /** The options after defaults and environment are applied. @since 0.1.0 */
@@ -65,6 +71,8 @@ export interface ResolvedConfig {
   actuator: ResolvedActuatorConfig;
   management: ResolvedManagementConfig;
   diagLevel: DiagLevel;
+  /** The fleet profile (core/fleet.ts), a plain value any integration may read. */
+  springBoot: SpringBootLine;
 }
 
 const LOGGING_OPTIONS: OptionArea<ResolvedLoggingConfig, LoggingEnv> = {
@@ -90,6 +98,7 @@ export interface EnvConfig {
   serviceName?: string;
   commonTags?: Record<string, string>;
   diagLevel?: DiagLevel;
+  springBoot?: SpringBootLine;
   metrics?: MetricsEnv;
   tracing?: TracingEnv;
   actuator?: ActuatorEnv;
@@ -107,7 +116,7 @@ export const DIAG_LEVELS: readonly DiagLevel[] = ['silent', 'error', 'warn', 'in
  */
 export function resolveConfig(options: unknown, env: EnvConfig, fallbackServiceName: () => string): ResolvedConfig {
   const opts = optObject('options', options ?? {}) ?? {};
-  checkKeys('', opts, ['serviceName', 'commonTags', ...Object.keys(AREAS), 'diagLevel']);
+  checkKeys('', opts, ['serviceName', 'commonTags', ...Object.keys(AREAS), 'diagLevel', 'springBoot']);
 
   const serviceName = optString('serviceName', opts.serviceName) ?? env.serviceName ?? fallbackServiceName();
   const commonTags = { ...env.commonTags, ...validateTags('commonTags', opts.commonTags) };
@@ -122,10 +131,12 @@ export function resolveConfig(options: unknown, env: EnvConfig, fallbackServiceN
     diagLevel = opts.diagLevel as DiagLevel;
   }
 
+  const springBoot = optSpringBootLine('springBoot', opts.springBoot) ?? env.springBoot ?? DEFAULT_SPRING_BOOT_LINE;
+
   const areas = {} as Record<AreaKey, unknown>;
   for (const key of Object.keys(AREAS) as AreaKey[]) {
     const area: OptionArea<unknown, object> = AREAS[key];
     areas[key] = area.resolve(opts[key], env[key] ?? {}, area.key);
   }
-  return { serviceName, commonTags, ...(areas as Pick<ResolvedConfig, AreaKey>), diagLevel };
+  return { serviceName, commonTags, ...(areas as Pick<ResolvedConfig, AreaKey>), diagLevel, springBoot };
 }

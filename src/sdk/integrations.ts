@@ -121,6 +121,6 @@ export const INTEGRATIONS: readonly Entry[] = [
   METER_HANDLER,
   TRACING,
   entry(HTTP, (c) => c.http),
-  KAFKA,
+  entry(KAFKA, (c) => ({ springBoot: c.springBoot })),
   DB,
 ];
