@@ -127,6 +127,7 @@ export type {
   ProducerOptions,
   TracedEachBatchPayload,
 } from './kafka/index.js';
+export type { SpringBootLine } from './core/fleet.js';
 
 // DB pools.
 export type { DbBindOptions, DbHealthOptions, PoolKind } from './db/index.js';
