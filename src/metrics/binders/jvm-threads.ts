@@ -13,7 +13,8 @@
  * created before bind, or on runtimes without the channel, are not counted.
  * `jvm_threads_states_threads{state}`: JavaScript threads (this one and its workers) are `runnable`, the libuv
  * threadpool threads `waiting` (they block on a queue until work arrives); the other Java states never occur.
- * `jvm_threads_started_threads_total` has no Node counterpart and is not emitted.
+ * `jvm_threads_started_threads_total` (Micrometer 1.11+): threads started since bind, on the same mapping: this thread
+ * and the libuv threadpool (counted once, as for live) plus every Worker created since; it only grows.
  */
 import dc from 'node:diagnostics_channel';
 import type { Worker } from 'node:worker_threads';
@@ -25,6 +26,7 @@ export const jvmThreadsMetricNames = [
   'jvm_threads_daemon_threads',
   'jvm_threads_peak_threads',
   'jvm_threads_states_threads',
+  'jvm_threads_started_threads_total',
 ] as const;
 
 const CHANNEL = 'worker_threads';
@@ -47,6 +49,7 @@ export const jvmThreadsBinder: MeterBinder = {
     const pool = threadpoolSize();
     const workers = new Set<Worker>();
     let peak = 1 + pool;
+    let started = 1 + pool;
     const liveCount = (): number => 1 + workers.size + pool;
 
     // One shared listener; `this` is the Worker that exited.
@@ -57,6 +60,7 @@ export const jvmThreadsBinder: MeterBinder = {
       const worker = (message as { worker?: Worker } | null)?.worker;
       if (worker === undefined || typeof worker.once !== 'function' || workers.has(worker)) return;
       workers.add(worker);
+      started++;
       worker.once('exit', onExit);
       const live = liveCount();
       if (live > peak) peak = live;
@@ -94,6 +98,12 @@ export const jvmThreadsBinder: MeterBinder = {
       },
     });
 
+    const startedCounter = registry.functionCounter('jvm.threads.started', {
+      baseUnit: 'threads',
+      description: 'The total number of application threads started in the JVM',
+      read: (emit) => emit(started),
+    });
+
     let unbound = false;
     return () => {
       if (unbound) return;
@@ -105,6 +115,7 @@ export const jvmThreadsBinder: MeterBinder = {
       registry.remove(daemon);
       registry.remove(peakGauge);
       registry.remove(states);
+      registry.remove(startedCounter);
     };
   },
 };

@@ -22,6 +22,8 @@ test('jvm-threads binder counts this thread, workers and the libuv pool, and unb
   assert.equal(live1, 1 + pool);
   assert.equal(value(text1, 'jvm_threads_daemon_threads'), pool);
   assert.equal(value(text1, 'jvm_threads_peak_threads'), live1);
+  assert.equal(value(text1, 'jvm_threads_started_threads_total'), 1 + pool);
+  assert.match(text1, /# HELP jvm_threads_started_threads_total The total number of application threads started in the JVM\n# TYPE jvm_threads_started_threads_total counter/);
 
   const worker = new Worker('require("node:worker_threads").parentPort.once("message", () => {});', { eval: true });
   await once(worker, 'online');
@@ -33,6 +35,7 @@ test('jvm-threads binder counts this thread, workers and the libuv pool, and unb
   const text3 = await registry.scrape();
   assert.equal(value(text3, 'jvm_threads_live_threads'), live1);
   assert.equal(value(text3, 'jvm_threads_peak_threads'), live1 + 1);
+  assert.equal(value(text3, 'jvm_threads_started_threads_total'), 1 + pool + 1, 'started only grows');
 
   unbind();
   unbind();
