@@ -1,6 +1,6 @@
 /** Gauge: a prom-client Gauge, set directly or pulled at scrape time through `collect`. */
 import { Gauge as PromGauge } from 'prom-client';
-import type { Family, Labels, Sample } from './family.js';
+import type { ClusterAggregation, Family, Labels, Sample } from './family.js';
 
 /** A bound gauge child. @since 0.1.0 */
 export interface GaugeChild {
@@ -27,10 +27,21 @@ export class PromBackedGauge implements Gauge, Family {
   readonly help: string;
   readonly #gauge: PromGauge<string>;
   readonly #collect: GaugeCollect | undefined;
+  /** Written as an OpenMetrics info family (a Micrometer gauge whose name ends in `.info`). */
+  readonly info: boolean;
+  readonly aggregation: ClusterAggregation | undefined;
 
-  constructor(name: string, help: string, labelNames: readonly string[], collect?: GaugeCollect) {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    collect?: GaugeCollect,
+    shape: { info?: boolean; aggregation?: ClusterAggregation | undefined } = {},
+  ) {
     this.name = name;
     this.help = help;
+    this.info = shape.info === true;
+    this.aggregation = shape.aggregation;
     this.#collect = collect;
     this.#gauge = new PromGauge({ name, help, labelNames: [...labelNames], registers: [] });
   }

@@ -9,14 +9,21 @@
  * OpenMetrics; each view keeps its own name so the two never disturb each other. Asking for a meter a second time
  * returns the same meter; asking with another type or other label names warns once (Warnings.METER_KIND_CONFLICT) and returns a no-op,
  * never throws (prom-client's throw on duplicates is what we avoid).
+ *
+ * A gauge whose name ends in `.info` is written as an OpenMetrics `info` family (`# TYPE jvm info`, sample
+ * `jvm_info{…} 1`), as Micrometer's PrometheusMeterRegistry does; text 0.0.4 has no info type and keeps `gauge`.
+ * With an exemplar sampler, counters and timers carry the ids of sampled spans (exemplars.ts), in OpenMetrics only.
+ * In a node:cluster, `scrape()` may be answered by the cluster's aggregate instead (src/metrics/cluster/).
  */
 import { Registry } from 'prom-client';
+import type { ExemplarSampler } from './exemplars.js';
 import type { DistributionOptions } from './options.js';
 import { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import { bucketsFor, longTaskTimerBucketsFor } from './distribution.js';
 import { PromBackedCounter, type Counter } from './counter.js';
-import type { Family, Sample } from './family.js';
+import type { ClusterAggregation, Family, Sample } from './family.js';
+import { clusterAggregationOf } from './cluster/aggregation.js';
 import { FunctionCounterImpl, type EmitValue, type FunctionCounter } from './function-counter.js';
 import { PromBackedGauge, type Gauge, type GaugeCollect } from './gauge.js';
 import { checkLabelNames, prometheusBaseName, type MeterKind } from './naming.js';
@@ -41,6 +48,11 @@ export interface CounterOptions extends MeterOptions {
 /** @since 0.1.0 */
 export interface GaugeOptions extends MeterOptions {
   baseUnit?: string;
+  /**
+   * How the workers of a node:cluster combine this gauge in the aggregate scrape. Default: `sum`, or the rule
+   * for nodemeter's own gauges (docs/guides/exemplars-and-cluster.md). @since 0.3.0
+   */
+  aggregation?: ClusterAggregation;
   /** Called at every scrape to set current values (pull-style, like a Micrometer gauge). */
   collect?: GaugeCollect;
 }
@@ -108,6 +120,27 @@ export interface MeterRegistryOptions {
   distribution?: DistributionOptions;
   /** Where the registry reports its warnings. Default: a Diag at warn level on stderr. */
   diag?: Diag;
+  /** The current sampled span, for exemplars on counters and timers. Unset: no exemplars. @since 0.3.0 */
+  exemplars?: ExemplarSampler;
+}
+
+/** What a registry returns for its families in prom-client's JSON form (what cluster workers send). */
+export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+/**
+ * What the cluster integration needs of the registry, beyond the public interface: the local metrics as prom-client
+ * JSON (with the common tags, per format: family names and types differ), and a way to answer scrape() with the
+ * cluster's aggregate. Internal.
+ */
+export interface ClusterableRegistry {
+  localMetricsJson(format: ExpositionFormat): Promise<MetricsJson>;
+  /** Replaces what scrape() returns; undefined restores the local scrape. */
+  setScrapeSource(source: ((format: ExpositionFormat) => Promise<string>) | undefined): void;
+}
+
+/** True if `registry` can take part in a cluster aggregate. */
+export function isClusterable(registry: unknown): registry is ClusterableRegistry {
+  return registry instanceof PrometheusMeterRegistry;
 }
 
 /**
@@ -115,11 +148,11 @@ export interface MeterRegistryOptions {
  * @since 0.2.0
  */
 export function createMeterRegistry(options: MeterRegistryOptions = {}): MeterRegistry {
-  return new PrometheusMeterRegistry(options.commonTags ?? {}, options.diag ?? new Diag(), options.distribution);
+  return new PrometheusMeterRegistry(options.commonTags ?? {}, options.diag ?? new Diag(), options.distribution, options.exemplars);
 }
 
 /** The MeterRegistry behind every handle: two prom-client registries, one per exposition format. Internal. */
-export class PrometheusMeterRegistry implements MeterRegistry {
+export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegistry {
   // prom-client's typings omit the constructor argument; the runtime takes the content type.
   readonly #text = new (Registry as unknown as new (t: string) => Registry)(Registry.PROMETHEUS_CONTENT_TYPE);
   readonly #openMetrics = new (Registry as unknown as new (t: string) => Registry)(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -129,10 +162,18 @@ export class PrometheusMeterRegistry implements MeterRegistry {
   readonly #commonTags: Readonly<Record<string, string>>;
 
   readonly #distribution: DistributionOptions;
+  readonly #sampler: ExemplarSampler | undefined;
+  #scrapeSource: ((format: ExpositionFormat) => Promise<string>) | undefined;
 
-  constructor(commonTags: Readonly<Record<string, string>>, diag: Diag, distribution: DistributionOptions = {}) {
+  constructor(
+    commonTags: Readonly<Record<string, string>>,
+    diag: Diag,
+    distribution: DistributionOptions = {},
+    exemplars?: ExemplarSampler,
+  ) {
     this.#diag = diag;
     this.#distribution = distribution;
+    this.#sampler = exemplars;
     this.#commonTags = commonTags;
     this.#text.setDefaultLabels({ ...commonTags });
     this.#openMetrics.setDefaultLabels({ ...commonTags });
@@ -147,7 +188,7 @@ export class PrometheusMeterRegistry implements MeterRegistry {
   counter(name: string, options: CounterOptions = {}): Counter {
     const base = prometheusBaseName(name, 'counter', options.baseUnit);
     return this.#getOrCreate(base, 'counter', options, () => {
-      const c = new PromBackedCounter(base, options.description ?? ' ', options.labelNames ?? []);
+      const c = new PromBackedCounter(base, options.description ?? ' ', options.labelNames ?? [], this.#sampler);
       return { meter: c, families: [c] };
     }, NOOP_COUNTER) as Counter;
   }
@@ -165,7 +206,10 @@ export class PrometheusMeterRegistry implements MeterRegistry {
   gauge(name: string, options: GaugeOptions = {}): Gauge {
     const base = prometheusBaseName(name, 'gauge', options.baseUnit);
     return this.#getOrCreate(base, 'gauge', options, () => {
-      const g = new PromBackedGauge(base, options.description ?? ' ', options.labelNames ?? [], options.collect);
+      const g = new PromBackedGauge(base, options.description ?? ' ', options.labelNames ?? [], options.collect, {
+        info: name.endsWith('.info'),
+        aggregation: options.aggregation,
+      });
       return { meter: g, families: [g] };
     }, NOOP_GAUGE) as Gauge;
   }
@@ -178,7 +222,7 @@ export class PrometheusMeterRegistry implements MeterRegistry {
     const base = prometheusBaseName(name, 'timer');
     return this.#getOrCreate(base, 'timer', options, () => {
       const buckets = options.buckets ?? bucketsFor(name, this.#distribution);
-      const t = new TimerImpl(base, options.description ?? ' ', options.labelNames ?? [], { ...options, buckets });
+      const t = new TimerImpl(base, options.description ?? ' ', options.labelNames ?? [], { ...options, buckets }, this.#sampler);
       return { meter: t, families: t.families };
     }, NOOP_TIMER) as Timer;
   }
@@ -202,7 +246,7 @@ export class PrometheusMeterRegistry implements MeterRegistry {
       if (entry.meter !== meter) continue;
       for (const family of entry.families) {
         this.#text.removeSingleMetric(family.name);
-        this.#openMetrics.removeSingleMetric(omName(family));
+        this.#openMetrics.removeSingleMetric(omShape(family).name);
         this.#familyNames.delete(family.name);
       }
       this.#entries.delete(key);
@@ -217,7 +261,17 @@ export class PrometheusMeterRegistry implements MeterRegistry {
 
   /** The exposition of every meter in the given format. Never rejects because of one failing meter. */
   scrape(format: ExpositionFormat = 'text'): Promise<string> {
+    // In a node:cluster the cluster integration answers with the aggregate of all workers.
+    if (this.#scrapeSource !== undefined) return this.#scrapeSource(format);
     return (format === 'openmetrics' ? this.#openMetrics : this.#text).metrics();
+  }
+
+  localMetricsJson(format: ExpositionFormat): Promise<MetricsJson> {
+    return (format === 'openmetrics' ? this.#openMetrics : this.#text).getMetricsAsJSON();
+  }
+
+  setScrapeSource(source: ((format: ExpositionFormat) => Promise<string>) | undefined): void {
+    this.#scrapeSource = source;
   }
 
   #getOrCreate(
@@ -256,26 +310,44 @@ export class PrometheusMeterRegistry implements MeterRegistry {
     for (const family of families) {
       this.#familyNames.add(family.name);
       // A family with a format shows in that exposition only (a gauge histogram has one shape per format).
-      if (family.format !== 'openmetrics') this.#text.registerMetric(view(family, family.name, this.#diag) as never);
-      if (family.format !== 'text') this.#openMetrics.registerMetric(view(family, omName(family), this.#diag) as never);
+      const aggregator = family.aggregation ?? clusterAggregationOf(family.name, family.type);
+      if (family.format !== 'openmetrics') {
+        this.#text.registerMetric(view(family, family.name, family.type, aggregator, undefined, this.#diag) as never);
+      }
+      if (family.format !== 'text') {
+        const om = omShape(family);
+        this.#openMetrics.registerMetric(view(family, om.name, om.type, aggregator, om.sampleName, this.#diag) as never);
+      }
     }
     this.#entries.set(base, { kind, labelKey, meter, families });
     return meter;
   }
 }
 
-/** OpenMetrics counter families are named without `_total` (prom-client appends it to the samples). */
-function omName(family: Family): string {
-  return family.type === 'counter' && family.name.endsWith('_total') ? family.name.slice(0, -6) : family.name;
+/**
+ * A family's name and type in OpenMetrics: counter families are named without `_total` (prom-client appends it to
+ * the samples); an info gauge (`jvm_info`) is the family `jvm` of type `info` whose samples keep the `_info` name.
+ */
+function omShape(family: Family): { name: string; type: string; sampleName: string | undefined } {
+  if (family.type === 'counter' && family.name.endsWith('_total')) {
+    return { name: family.name.slice(0, -6), type: 'counter', sampleName: undefined };
+  }
+  if (family.info === true && family.name.endsWith('_info')) {
+    return { name: family.name.slice(0, -5), type: 'info', sampleName: family.name };
+  }
+  return { name: family.name, type: family.type, sampleName: undefined };
 }
 
-/** What prom-client's Registry needs of a metric: name, help, type, get(). A failing family yields no samples. */
-function view(family: Family, name: string, diag: Diag) {
+/**
+ * What prom-client's Registry needs of a metric: name, help, type, aggregator (how cluster workers combine), get().
+ * `sampleName` names samples that have no name of their own (info families). A failing family yields no samples.
+ */
+function view(family: Family, name: string, type: string, aggregator: ClusterAggregation, sampleName: string | undefined, diag: Diag) {
   return {
     name,
     help: family.help,
-    type: family.type,
-    aggregator: 'sum',
+    type,
+    aggregator,
     async get() {
       let values: Sample[] = [];
       try {
@@ -283,7 +355,10 @@ function view(family: Family, name: string, diag: Diag) {
       } catch (err) {
         diag.warn(Warnings.METER_COLLECT_FAILED, { family: family.name, error: err }, family.name);
       }
-      return { name, help: family.help, type: family.type, aggregator: 'sum', values };
+      if (sampleName !== undefined) {
+        values = values.map((v) => (v.metricName === undefined ? { ...v, metricName: sampleName } : v));
+      }
+      return { name, help: family.help, type, aggregator, values };
     },
   };
 }

@@ -23,6 +23,7 @@ import type { HttpHandle } from '../http/setup.js';
 import type { KafkaInstrumentation } from '../kafka/index.js';
 import type { NodemeterLogger } from '../logging/public-types.js';
 import { PrometheusMeterRegistry, type ExpositionFormat, type MeterRegistry } from '../metrics/registry.js';
+import { currentSampledSpan } from '../observation/handlers/exemplar-sampler.js';
 import { createObservationRegistry, type ObservationRegistry } from '../observation/registry.js';
 import type { TracingSetup } from '../tracing/provider.js';
 import { resolveConfig, type NodemeterOptions, type ResolvedConfig } from './config.js';
@@ -109,7 +110,13 @@ export function instrument(options: NodemeterOptions = {}): Nodemeter {
 
 function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): LiveHandle {
   const lifecycle = new Lifecycle(diag);
-  const registry = new PrometheusMeterRegistry({ application: config.serviceName, ...config.commonTags }, diag, config.metrics.distribution);
+  // With tracing on, counters and timers carry the ids of sampled spans as OpenMetrics exemplars.
+  const registry = new PrometheusMeterRegistry(
+    { application: config.serviceName, ...config.commonTags },
+    diag,
+    config.metrics.distribution,
+    config.tracing.enabled ? currentSampledSpan : undefined,
+  );
   const observations = createObservationRegistry(diag);
   const health = createHealthRegistry();
   const handle: Omit<LiveHandle, keyof IntegrationMembers> = {

@@ -6,6 +6,11 @@
  * Series are found through a tree of Maps keyed by tag values, so a request whose series exists allocates nothing
  * here. A per-tag value limit (Spring's `max-uri-tags`) denies new values past the limit: the observation is not
  * recorded, a warning is logged once (Warnings.TAG_VALUES_LIMIT) and `nodemeter_observations_denied_total{meter}` counts it.
+ *
+ * Exemplars (option `exemplars`, on when tracing is): the timer record carries the ids of the observation's own
+ * span if it is sampled, read from the tracing handler at stop (the span is ended, its ids stay), as Spring's
+ * TracingAwareMeterObservationHandler does. An unsampled observation passes `null`: no exemplar, and no other
+ * span (whatever is current where the response closes) is mistaken for it.
  */
 import type { Diag } from '../../core/diag.js';
 import { Warnings } from '../../core/warnings.js';
@@ -16,6 +21,8 @@ import type { Timer, TimerChild } from '../../metrics/timer.js';
 import { handlerKey, type ObservationContext } from '../context.js';
 import { errorTag, type ObservationConvention } from '../convention.js';
 import type { ObservationHandler } from '../handler.js';
+import { sampledIds } from './exemplar-sampler.js';
+import { observationSpan } from './tracing.js';
 
 /** Per meter name, per tag key: the most distinct values allowed. @since 0.1.0 */
 export type TagValueLimits = Readonly<Record<string, Readonly<Record<string, number>>>>;
@@ -27,6 +34,8 @@ export interface MeterHandlerOptions {
   buckets?: Readonly<Record<string, readonly number[]>>;
   /** Record `<name>.active` long task timers. Default true (Spring's long-task-timer.enabled). */
   longTaskTimers?: boolean;
+  /** Exemplars from the observation's sampled span on the timers (needs the tracing handler). Default false. */
+  exemplars?: boolean;
 }
 
 type Tree<T> = Map<string, Tree<T> | T>;
@@ -119,7 +128,9 @@ export class MeterObservationHandler implements ObservationHandler {
     for (let i = 0, k = context.convention.lowCardinalityKeyNames.length; i < k; i++) m.values[i] = low[i] as string;
     if (m.withError) m.values[n - 1] = errorTag(context.error);
     if (!this.#allowed(m, context.convention.name, m.withError ? n - 1 : n, true)) return;
-    lookup(m.timerTree, m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n))).record(seconds);
+    const child = lookup(m.timerTree, m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n)));
+    if (this.#options.exemplars === true) child.record(seconds, sampledIds(observationSpan(context)?.spanContext()) ?? null);
+    else child.record(seconds);
   }
 
   /**

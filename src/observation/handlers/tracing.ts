@@ -37,6 +37,15 @@ const kSpan = handlerKey<Span>('tracing.span');
 const kTraceContext = handlerKey<Context>('tracing.context');
 const kParent = handlerKey<Context>('tracing.parent');
 
+/**
+ * The span of an observation while it stops, for the meter handler's exemplars (Micrometer's
+ * TracingAwareMeterObservationHandler reads the same span). Read-only: the span stays this handler's.
+ * @internal
+ */
+export function observationSpan(ctx: ObservationContext): Span | undefined {
+  return ctx.get(kSpan);
+}
+
 const KINDS: Record<ObservationKind, SpanKind> = {
   server: SpanKind.SERVER,
   client: SpanKind.CLIENT,
