@@ -23,6 +23,8 @@ const SUITES = {
   smoke: { dir: 'test/smoke', suffix: '.test.mjs' },
   package: { dir: 'test/package', suffix: '.test.mjs' },
   integration: { dir: 'test/integration', suffix: '.int.test.ts' },
+  // Tries to break nodemeter (fuzzed headers, failing backends, cardinality, secrets, lifecycle); ≤ 4 min.
+  hardening: { dir: 'test/hardening', suffix: '.test.ts' },
 };
 // The oldest Node line nodemeter supports (package.json `engines`); Node 20 reached its end of life in April 2026.
 const OLDEST_SUPPORTED = 22;

@@ -36,12 +36,14 @@ export class ProduceConsumePropagator implements TextMapPropagator {
   readonly #produce: TextMapPropagator[];
   readonly #consume: TextMapPropagator[];
   readonly #fields: string[];
+  readonly #b3Index: number;
 
   constructor(produce: readonly PropagationType[], consume: readonly PropagationType[]) {
     this.#produce = produce.map(propagatorOf);
     // B3 extraction reads both the single and the multi header, so one B3 propagator consumes both.
     const consumeTypes = [...new Set(consume.map((t) => (t === 'b3multi' ? 'b3' : t)))];
     this.#consume = consumeTypes.map(propagatorOf);
+    this.#b3Index = consumeTypes.indexOf('b3');
     this.#fields = [...new Set(this.#produce.flatMap((p) => p.fields()))];
   }
 
@@ -50,11 +52,13 @@ export class ProduceConsumePropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    for (const p of this.#consume) {
-      const extracted = p.extract(context, carrier, getter);
+    for (let i = 0; i < this.#consume.length; i++) {
+      const extracted = this.#consume[i]!.extract(context, carrier, getter);
       if (extracted === context) continue;
       const span = trace.getSpanContext(extracted);
-      if (span !== undefined && isLowerHex(span.traceId) && isLowerHex(span.spanId)) return extracted;
+      if (span === undefined || !isLowerHex(span.traceId) || !isLowerHex(span.spanId)) continue;
+      if (i === this.#b3Index && !b3SingleWellFormed(getter.get(carrier, 'b3'))) continue;
+      return extracted;
     }
     return context;
   }
@@ -62,6 +66,17 @@ export class ProduceConsumePropagator implements TextMapPropagator {
   fields(): string[] {
     return this.#fields;
   }
+}
+
+// Brave's B3 single grammar: traceId(16|32)-spanId(16)[-sampling[-parentSpanId(16)]]. OpenTelemetry's parser is
+// not anchored and reads `…-<17 hex>-1` as a span id and no sampling decision.
+const B3_SINGLE = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})?)?$/;
+
+/** No `b3` header (the multi headers were read), or one that is well formed. */
+function b3SingleWellFormed(value: string | string[] | undefined): boolean {
+  if (value === undefined) return true;
+  const v = Array.isArray(value) ? value[0] : value;
+  return v === undefined || B3_SINGLE.test(v.trim());
 }
 
 /** True when every character is 0-9 or a-f (length and all-zero are checked by the propagators themselves). */

@@ -17,15 +17,17 @@ export interface FakeBackend {
   mode(mode: 'ok' | '500' | 'slow' | 'silent' | 'refuse'): Promise<void>;
   stats(): Promise<FakeStats>;
   reset(): Promise<void>;
+  /** Spans received (COLLECT=1): traceId, id, parentId, http.url tag, tags as JSON. */
+  dump(): Promise<[string, string, string | null, string | null, string][]>;
   stop(): Promise<void>;
 }
 
 const SCRIPT = fileURLToPath(new URL('./fake-backend.mjs', import.meta.url));
 
-export async function startFakeBackend(mode = 'ok', slowMs = 5000): Promise<FakeBackend> {
+export async function startFakeBackend(mode = 'ok', slowMs = 5000, collect = false): Promise<FakeBackend> {
   const child = spawn(process.execPath, [SCRIPT], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, MODE: mode, SLOW_MS: String(slowMs) },
+    env: { ...process.env, MODE: mode, SLOW_MS: String(slowMs), COLLECT: collect ? '1' : '0' },
   });
   const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   let buffered = '';
@@ -58,6 +60,11 @@ export async function startFakeBackend(mode = 'ok', slowMs = 5000): Promise<Fake
       const line = next((l) => l.startsWith('{'), 'stats');
       send('stats');
       return JSON.parse(await line) as FakeStats;
+    },
+    async dump() {
+      const line = next((l) => l.startsWith('dump '), 'dump');
+      send('dump');
+      return JSON.parse((await line).slice(5)) as [string, string, string | null, string | null, string][];
     },
     async reset() {
       const ack = next((l) => l === 'reset', 'reset');

@@ -35,3 +35,9 @@ test('an upper-case B3 header does not hide a valid traceparent next to it', () 
   );
   assert.equal(ctx2?.traceId, traceId);
 });
+
+test('B3 single must follow Brave grammar: a 17-digit span id is not read as 16 digits and no sampling', () => {
+  assert.equal(parentOf({ b3: `${traceId}-${spanId}0-1` }), undefined);
+  assert.equal(parentOf({ b3: `${traceId}-${spanId}-1-${spanId}` })?.spanId, spanId);
+  assert.equal(parentOf({ b3: `${traceId}-${spanId}` })?.spanId, spanId);
+});
