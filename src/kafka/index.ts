@@ -95,6 +95,7 @@ class DefaultKafkaInstrumentation implements KafkaInstrumentation {
       metrics: () => (this.#metrics ??= new KafkaClientMetrics(this.#deps.registry)),
       cluster: cluster.cluster,
       fetchClusterId: cluster.fetch,
+      clusterPending: cluster.pending,
       kafkaVersion: clientLibraryVersion,
       onClose: (fns) => {
         for (const fn of fns) this.#closers.push(fn);
@@ -125,6 +126,8 @@ class DefaultKafkaInstrumentation implements KafkaInstrumentation {
       clusterOf(async () => (await getAdmin()).describeCluster()),
       options.observationConventions ?? true,
     );
+    // Read now, so the cluster id is usually known before the first record is sent.
+    runtime.fetchClusterId();
     const track = options.lag === false ? undefined : (this.#lag ??= new LagMonitor(deps)).source(getAdmin);
     if (options.health !== false) {
       const unregister = deps.health.register('kafka', async () => {

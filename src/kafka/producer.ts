@@ -108,19 +108,31 @@ export function instrumentProducer<P extends KafkaProducerLike>(producer: P, dep
     );
   }
 
+  function send(target: KafkaSenderLike, record: KafkaProducerRecordLike): Promise<unknown> {
+    const contexts: KafkaSenderContext[] = [];
+    const messages = prepare(record.topic, record.messages, contexts);
+    return observed(contexts, target, (t) => t.send({ ...record, messages }));
+  }
+
+  function sendBatch(target: KafkaSenderLike, batch: KafkaProducerBatchLike & { topicMessages: KafkaProducerRecordLike[] }): Promise<unknown> {
+    const contexts: KafkaSenderContext[] = [];
+    const topicMessages = batch.topicMessages.map((tm) => ({ ...tm, messages: prepare(tm.topic, tm.messages, contexts) }));
+    return observed(contexts, target, (t) => t.sendBatch({ ...batch, topicMessages }));
+  }
+
   function wrapSender(target: KafkaSenderLike): KafkaSenderLike {
     return {
       send(record: KafkaProducerRecordLike): Promise<unknown> {
         if (!record || !Array.isArray(record.messages)) return target.send(record);
-        const contexts: KafkaSenderContext[] = [];
-        const messages = prepare(record.topic, record.messages, contexts);
-        return observed(contexts, target, (t) => t.send({ ...record, messages }));
+        // Only while the client's cluster id is being read (once, bounded): the span's remote service names it.
+        const pending = runtime.clusterPending();
+        return pending === undefined ? send(target, record) : pending.then(() => send(target, record));
       },
       sendBatch(batch: KafkaProducerBatchLike): Promise<unknown> {
         if (!batch || !Array.isArray(batch.topicMessages)) return target.sendBatch(batch);
-        const contexts: KafkaSenderContext[] = [];
-        const topicMessages = batch.topicMessages.map((tm) => ({ ...tm, messages: prepare(tm.topic, tm.messages, contexts) }));
-        return observed(contexts, target, (t) => t.sendBatch({ ...batch, topicMessages }));
+        const b = batch as KafkaProducerBatchLike & { topicMessages: KafkaProducerRecordLike[] };
+        const pending = runtime.clusterPending();
+        return pending === undefined ? sendBatch(target, b) : pending.then(() => sendBatch(target, b));
       },
     };
   }
