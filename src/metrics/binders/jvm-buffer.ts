@@ -6,18 +6,15 @@
  * Java heap, so they are reported as `id="direct"`: used = total capacity = `process.memoryUsage().arrayBuffers`.
  * `id="mapped"` is reported as 0: Node never memory-maps JavaScript buffers (true, and it keeps the dashboards'
  * "Mapped Buffers" panels from showing "no data").
- * `jvm_buffer_count_buffers`: `id="mapped"` is 0 (as above). `id="direct"` is not emitted: Node has no cheap count
- * of live ArrayBuffers (V8 exposes their bytes, not their number; counting would take a heap walk), and a made-up
- * number would mislead more than a missing series.
+ * `jvm_buffer_count_buffers` is not emitted: Node has no cheap count of live ArrayBuffers (V8 reports their bytes,
+ * not their number; counting would take a heap walk), and a made-up number would mislead more than a missing panel.
+ * Not even `id="mapped"` (truly 0): a family with only that series would make the "Direct Buffers" panels of the
+ * Spring dashboards applicable and empty, where without the family they are plainly not applicable.
  */
 import type { MeterBinder } from '../binder.js';
 
 /** Prometheus series names this binder can emit. @since 0.1.0 */
-export const jvmBufferMetricNames = [
-  'jvm_buffer_memory_used_bytes',
-  'jvm_buffer_total_capacity_bytes',
-  'jvm_buffer_count_buffers',
-] as const;
+export const jvmBufferMetricNames = ['jvm_buffer_memory_used_bytes', 'jvm_buffer_total_capacity_bytes'] as const;
 
 const DIRECT = { id: 'direct' } as const;
 const MAPPED = { id: 'mapped' } as const;
@@ -43,18 +40,11 @@ export const jvmBufferBinder: MeterBinder = {
       labelNames: ['id'],
     });
     const capacityChild = capacity.child(DIRECT);
-    const count = registry.gauge('jvm.buffer.count', {
-      baseUnit: 'buffers',
-      description: 'An estimate of the number of buffers in the pool',
-      labelNames: ['id'],
-    });
     used.set(MAPPED, 0);
     capacity.set(MAPPED, 0);
-    count.set(MAPPED, 0);
     return () => {
       registry.remove(used);
       registry.remove(capacity);
-      registry.remove(count);
     };
   },
 };

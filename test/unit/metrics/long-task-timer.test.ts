@@ -6,7 +6,7 @@ import { defaultTimerBuckets } from '../../../src/metrics/buckets.js';
 import { longTaskTimerBucketsFor } from '../../../src/metrics/distribution.js';
 import { seriesOf } from '../../helpers/registry.js';
 
-function registry(distribution: Parameters<typeof createMeterRegistry>[0]['distribution']) {
+function registry(distribution: NonNullable<Parameters<typeof createMeterRegistry>[0]>['distribution']) {
   return createMeterRegistry({ commonTags: { application: 'a' }, distribution, diag: new Diag('error', () => {}) });
 }
 
