@@ -19,8 +19,14 @@ export type { NodemeterOptions, ResolvedConfig } from './sdk/config.js';
 export type { MetricsOptions, DistributionOptions, ResolvedMetricsConfig } from './metrics/options.js';
 export type {
   ActuatorOptions,
+  ActuatorAuthOptions,
+  ActuatorHealthOptions,
+  ActuatorInfoOptions,
   EndpointId,
+  ExposureOptions,
   ManagementOptions,
+  PortTakenPolicy,
+  ShowDetails,
   ResolvedActuatorConfig,
   ResolvedManagementConfig,
 } from './actuator/options.js';
@@ -71,6 +77,11 @@ export type { BinderName } from './metrics/binders/names.js';
 export { createHealthRegistry } from './health/registry.js';
 export type { Health, HealthIndicator, HealthRegistry, HealthResponse, HealthStatus } from './health/registry.js';
 export type { ActuatorResponse, ActuatorRouter } from './actuator/router.js';
+export { createAvailability } from './health/availability.js';
+export type { Availability, LivenessState, ReadinessState } from './health/availability.js';
+export type { HealthCheckOptions } from './health/registry.js';
+export type { InfoContributor, InfoRegistry } from './actuator/endpoints/info.js';
+export type { LoggerLevel, LoggerLevelName, LoggerLevels } from './actuator/endpoints/loggers.js';
 
 // HTTP.
 export type { ExpressMiddleware, ExpressErrorMiddleware } from './http/express.js';

@@ -15,6 +15,8 @@ export const ErrorCodes = {
   NM_ERR_METRIC_NAME_INVALID: 'NM_ERR_METRIC_NAME_INVALID',
   /** `nm.db.bind()` was given something that is not a pool nodemeter can bind (pg, mysql2, knex, generic-pool). */
   NM_ERR_DB_UNSUPPORTED_POOL: 'NM_ERR_DB_UNSUPPORTED_POOL',
+  /** The management port could not be listened on and `management.onPortTaken` is `fail`. */
+  NM_ERR_MANAGEMENT_PORT_UNAVAILABLE: 'NM_ERR_MANAGEMENT_PORT_UNAVAILABLE',
 } as const;
 
 /** @since 0.1.0 */

@@ -68,12 +68,13 @@ export const Warnings = {
     (p: { family: string; meter: string }) => `metric family ${p.family} already exists; ${p.meter} gets a no-op meter`,
   ),
 
-  /** The management server could not listen (port in use, no permission); the application keeps running. */
+  /** The management server could not listen (port in use, no permission); the actuator falls back to the application's routes. */
   MANAGEMENT_LISTEN_FAILED: warning(
     'NMWRN003',
-    (p: { host: string; port: number; reason: string }) =>
+    (p: { host: string; port: number; reason: string; basePath: string }) =>
       `management server could not listen on ${p.host}:${p.port} (${p.reason}); ` +
-      'actuator endpoints are not served on a separate port, the application keeps running',
+      `the actuator endpoints are served on the application's own port under ${p.basePath} instead ` +
+      '(set management.onPortTaken: "fail" to stop instead)',
   ),
 
   /** A disk-space path cannot be read; its series are left out. */
@@ -169,6 +170,14 @@ export const Warnings = {
     'NMWRN016',
     (p: { step: string; error: unknown }) => `shutdown of ${p.step} failed: ${String(p.error)}`,
     { everyTime: true },
+  ),
+
+  /** An exposure list names an endpoint nodemeter does not serve; that id is skipped, the others are served. */
+  ACTUATOR_UNKNOWN_ENDPOINT: warning(
+    'NMWRN030',
+    (p: { id: string; known: string }) =>
+      `actuator endpoint "${p.id}" is not served by nodemeter and is skipped; the other ids of the list are exposed ` +
+      `(known: ${p.known})`,
   ),
 
   /** An actuator endpoint threw while answering; the request gets a 500, the others are unaffected. */

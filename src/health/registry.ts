@@ -32,8 +32,28 @@ export interface HealthRegistry {
   readonly timeoutMs: number;
   /** Adds or replaces an indicator; returns a function that removes it. */
   register(name: string, indicator: HealthIndicator): () => void;
-  /** Runs every indicator (each bounded by the timeout) and aggregates, as Spring's HealthEndpoint. Never rejects. */
-  check(): Promise<HealthResponse>;
+  /**
+   * Runs the indicators (all, or those `names` lists), each bounded by the timeout (the registry's, or
+   * `timeoutMs`), and aggregates as Spring's HealthEndpoint. Never rejects.
+   */
+  check(options?: HealthCheckOptions): Promise<HealthResponse>;
+  /** Names of the registered indicators, sorted. */
+  names(): string[];
+}
+
+/** @since 0.3.0 */
+export interface HealthCheckOptions {
+  /** Only these indicators (unknown names are left out). */
+  readonly names?: readonly string[];
+  /** Longest one indicator may take, in ms; default the registry's. */
+  readonly timeoutMs?: number;
+}
+
+/** The status of several, as Spring's SimpleStatusAggregator (DOWN, OUT_OF_SERVICE, UP, UNKNOWN); UP for none. */
+export function aggregateStatus(statuses: Iterable<HealthStatus>): HealthStatus {
+  let status: HealthStatus | undefined;
+  for (const s of statuses) if (status === undefined || ORDER.indexOf(s) < ORDER.indexOf(status)) status = s;
+  return status ?? 'UP';
 }
 
 /** A registry with the `ping` indicator, as instrument() creates one. @since 0.2.0 */
@@ -56,37 +76,46 @@ class HealthRegistryImpl implements HealthRegistry {
     };
   }
 
-  async check(): Promise<HealthResponse> {
-    const names = [...this.#indicators.keys()].sort();
-    const results = await Promise.all(names.map((n) => this.#run(this.#indicators.get(n) as HealthIndicator)));
-    const components: Record<string, Health> = {};
-    let status: HealthStatus = 'UNKNOWN';
-    names.forEach((name, i) => {
-      const health = results[i] as Health;
-      components[name] = health;
-      if (ORDER.indexOf(health.status) < ORDER.indexOf(status)) status = health.status;
-    });
-    return { status: names.length === 0 ? 'UP' : status, components };
+  names(): string[] {
+    return [...this.#indicators.keys()].sort();
   }
 
-  async #run(indicator: HealthIndicator): Promise<Health> {
+  async check(options: HealthCheckOptions = {}): Promise<HealthResponse> {
+    const all = this.names();
+    const names = options.names ? all.filter((n) => options.names?.includes(n)) : all;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const results = await Promise.all(names.map((n) => this.#run(this.#indicators.get(n) as HealthIndicator, timeoutMs)));
+    const components: Record<string, Health> = {};
+    names.forEach((name, i) => {
+      components[name] = results[i] as Health;
+    });
+    return { status: aggregateStatus(results.map((h) => h.status)), components };
+  }
+
+  async #run(indicator: HealthIndicator, timeoutMs: number): Promise<Health> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
+      const result = await Promise.race([
         Promise.resolve().then(indicator),
         new Promise<Health>((resolve) => {
           timer = setTimeout(
-            () => resolve({ status: 'DOWN', details: { error: `timed out after ${this.timeoutMs} ms` } }),
-            this.timeoutMs,
+            () => resolve({ status: 'DOWN', details: { error: `timed out after ${timeoutMs} ms` } }),
+            timeoutMs,
           );
         }),
       ]);
+      // A user indicator may answer anything; a health without a known status is UNKNOWN, not a broken response.
+      return isHealth(result) ? result : { status: 'UNKNOWN' };
     } catch (err) {
       return { status: 'DOWN', details: { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) } };
     } finally {
       if (timer) clearTimeout(timer);
     }
   }
+}
+
+function isHealth(value: unknown): value is Health {
+  return typeof value === 'object' && value !== null && ORDER.includes((value as Health).status);
 }
 
 /** Spring's SimpleHttpCodeStatusMapper. */

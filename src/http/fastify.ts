@@ -14,6 +14,7 @@ import { serverContextOf } from './server-context.js';
 interface FastifyRequestLike {
   method: string;
   url: string;
+  body?: unknown;
   headers: Record<string, string | string[] | undefined>;
   raw: object;
   routeOptions?: { url?: string };
@@ -29,7 +30,7 @@ interface FastifyReplyLike {
 /** The parts of a Fastify instance nodemeter uses (structural, so fastify stays an optional peer). */
 interface FastifyLike {
   route(options: {
-    method: string;
+    method: string | string[];
     url: string;
     logLevel?: string;
     handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>;
@@ -74,14 +75,21 @@ export function fastifyPlugin(router: ActuatorRouter | undefined, observations: 
     if (router) {
       for (const url of router.paths()) {
         fastify.route({
-          method: 'GET',
+          // POST for /loggers/{name}; the router answers 405 where it is not served (HEAD comes with GET).
+          method: ['GET', 'POST'],
           url,
           // Scrapes every few seconds should not fill the application's request log.
           logLevel: 'warn',
           handler: async (request, reply) => {
-            const response = await router.handle(request.method, request.url, request.headers);
+            // Fastify parsed a JSON body already; the router reads the text.
+            const body = request.body === undefined ? '' : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+            const response = await router.handle(request.method, request.url, request.headers, body);
             if (!response) return reply.code(404).send();
-            return reply.code(response.status).header('content-type', response.contentType).send(response.body);
+            reply.code(response.status);
+            if (response.contentType !== '') reply.header('content-type', response.contentType);
+            if (response.headers) for (const [k, v] of Object.entries(response.headers)) reply.header(k, v);
+            // A Buffer, so Fastify sends the content type as given (a string would get "; charset=utf-8", which Spring does not add).
+            return reply.send(response.body === '' ? undefined : Buffer.from(response.body));
           },
         });
       }

@@ -30,6 +30,7 @@ import { checkLabelNames, prometheusBaseName, type MeterKind } from './naming.js
 import { NOOP_COUNTER, NOOP_FUNCTION_COUNTER, NOOP_GAUGE, NOOP_LONG_TASK_TIMER, NOOP_TIMER } from './noop.js';
 import { TimerImpl, type Timer, type TimerOptions } from './timer.js';
 import { LongTaskTimerImpl, type LongTaskTimer } from './long-task-timer.js';
+import { kMeterSources, type MeterSource } from './inspect.js';
 
 /** Options shared by every meter. @since 0.1.0 */
 export interface MeterOptions {
@@ -75,11 +76,9 @@ export const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
   openmetrics: Registry.OPENMETRICS_CONTENT_TYPE,
 };
 
-interface Entry {
-  kind: MeterKind | 'long-task-timer';
+interface Entry extends MeterSource {
   labelKey: string;
   meter: Meter;
-  families: readonly Family[];
 }
 
 /** A handle to remove a meter again. @since 0.1.0 */
@@ -187,7 +186,7 @@ export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegist
   /** A counter, e.g. `counter('orders.placed')` → `orders_placed_total`. */
   counter(name: string, options: CounterOptions = {}): Counter {
     const base = prometheusBaseName(name, 'counter', options.baseUnit);
-    return this.#getOrCreate(base, 'counter', options, () => {
+    return this.#getOrCreate(name, base, 'counter', options, () => {
       const c = new PromBackedCounter(base, options.description ?? ' ', options.labelNames ?? [], this.#sampler);
       return { meter: c, families: [c] };
     }, NOOP_COUNTER) as Counter;
@@ -196,7 +195,7 @@ export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegist
   /** A counter read from elsewhere at each scrape, e.g. `process.cpu.time` in `ns` → `process_cpu_time_ns_total`. */
   functionCounter(name: string, options: FunctionCounterOptions): FunctionCounter {
     const base = prometheusBaseName(name, 'counter', options.baseUnit);
-    return this.#getOrCreate(base, 'counter', options, () => {
+    return this.#getOrCreate(name, base, 'counter', options, () => {
       const c = new FunctionCounterImpl(base, options.description ?? ' ', options.read);
       return { meter: c, families: [c] };
     }, NOOP_FUNCTION_COUNTER) as FunctionCounter;
@@ -205,7 +204,7 @@ export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegist
   /** A gauge, e.g. `gauge('jvm.memory.used', { baseUnit: 'bytes' })` → `jvm_memory_used_bytes`. */
   gauge(name: string, options: GaugeOptions = {}): Gauge {
     const base = prometheusBaseName(name, 'gauge', options.baseUnit);
-    return this.#getOrCreate(base, 'gauge', options, () => {
+    return this.#getOrCreate(name, base, 'gauge', options, () => {
       const g = new PromBackedGauge(base, options.description ?? ' ', options.labelNames ?? [], options.collect, {
         info: name.endsWith('.info'),
         aggregation: options.aggregation,
@@ -220,7 +219,7 @@ export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegist
    */
   timer(name: string, options: TimerMeterOptions = {}): Timer {
     const base = prometheusBaseName(name, 'timer');
-    return this.#getOrCreate(base, 'timer', options, () => {
+    return this.#getOrCreate(name, base, 'timer', options, () => {
       const buckets = options.buckets ?? bucketsFor(name, this.#distribution);
       const t = new TimerImpl(base, options.description ?? ' ', options.labelNames ?? [], { ...options, buckets }, this.#sampler);
       return { meter: t, families: t.families };
@@ -233,7 +232,7 @@ export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegist
    */
   longTaskTimer(name: string, options: MeterOptions = {}): LongTaskTimer {
     const base = prometheusBaseName(name, 'timer');
-    return this.#getOrCreate(base, 'long-task-timer', options, () => {
+    return this.#getOrCreate(name, base, 'long-task-timer', options, () => {
       const buckets = longTaskTimerBucketsFor(name, this.#distribution);
       const t = new LongTaskTimerImpl(base, options.description ?? ' ', options.labelNames ?? [], buckets);
       return { meter: t, families: t.families };
@@ -252,6 +251,11 @@ export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegist
       this.#entries.delete(key);
       return;
     }
+  }
+
+  /** The meters by their Micrometer names, for `/actuator/metrics` (read through inspect.ts). */
+  [kMeterSources](): MeterSource[] {
+    return [...this.#entries.values()];
   }
 
   /** Prometheus family names currently registered (text-format names). */
@@ -275,6 +279,7 @@ export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegist
   }
 
   #getOrCreate(
+    name: string,
     base: string,
     kind: MeterKind | 'long-task-timer',
     options: MeterOptions,
@@ -319,7 +324,8 @@ export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegist
         this.#openMetrics.registerMetric(view(family, om.name, om.type, aggregator, om.sampleName, this.#diag) as never);
       }
     }
-    this.#entries.set(base, { kind, labelKey, meter, families });
+    const baseUnit = kind === 'timer' || kind === 'long-task-timer' ? 'seconds' : (options as GaugeOptions).baseUnit;
+    this.#entries.set(base, { kind, labelKey, meter, families, name, baseUnit, description: options.description });
     return meter;
   }
 }

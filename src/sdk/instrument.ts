@@ -18,6 +18,8 @@ import { Lifecycle } from '../core/lifecycle.js';
 import { Warnings } from '../core/warnings.js';
 import { createHealthRegistry, type HealthRegistry } from '../health/registry.js';
 import type { ActuatorRouter } from '../actuator/router.js';
+import type { InfoRegistry } from '../actuator/endpoints/info.js';
+import type { Availability } from '../health/availability.js';
 import type { DbInstrumentation } from '../db/setup.js';
 import type { HttpHandle } from '../http/setup.js';
 import type { KafkaInstrumentation } from '../kafka/index.js';
@@ -43,6 +45,10 @@ export interface Nodemeter extends HttpHandle {
   readonly health: HealthRegistry;
   /** The actuator endpoints, for node:http servers: `if (nm.actuator.serve(req, res)) return;`. */
   readonly actuator: ActuatorRouter;
+  /** Liveness and readiness, as Spring's ApplicationAvailability (`/actuator/health/liveness`, `/readiness`). */
+  readonly availability: Availability;
+  /** Contributions to `/actuator/info`: `nm.info.register('team', () => ({ name: 'orders' }))`. */
+  readonly info: InfoRegistry;
   /**
    * The application's logger (pino): `traceId`/`spanId` in every line inside a span, `logback_events_total`,
    * console output and, when configured, shipping to a Loki push receiver. `child()` keeps all of it.
@@ -81,7 +87,7 @@ interface LiveHandle extends Nodemeter {
 /** The handle's members that integrations give (the rest the root creates itself). */
 type IntegrationMembers = Pick<
   Nodemeter,
-  keyof HttpHandle | 'actuator' | 'logger' | 'instrumentLogger' | 'managementAddress' | 'db' | 'kafka' | 'tracing'
+  keyof HttpHandle | 'actuator' | 'availability' | 'info' | 'logger' | 'instrumentLogger' | 'managementAddress' | 'db' | 'kafka' | 'tracing'
 >;
 
 /**

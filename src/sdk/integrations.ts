@@ -16,11 +16,13 @@ import type { Closers, Integration, IntegrationParts } from '../core/integration
 import type { Diag } from '../core/diag.js';
 import { ACTUATOR } from '../actuator/setup.js';
 import type { ActuatorRouter } from '../actuator/router.js';
+import type { Availability } from '../health/availability.js';
 import { DB } from '../db/setup.js';
 import type { HealthRegistry } from '../health/registry.js';
 import { HTTP } from '../http/setup.js';
 import { KAFKA } from '../kafka/setup.js';
 import { setupLogging } from '../logging/index.js';
+import { createLoggingLevels, type LoggingLevels } from '../logging/levels.js';
 import type { NodemeterLogger } from '../logging/public-types.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { RUNTIME_METRICS } from '../metrics/setup.js';
@@ -47,6 +49,9 @@ export interface SetupDeps {
   readonly actuator: ActuatorRouter;
   readonly appRouter: ActuatorRouter | undefined;
   readonly isManagementServer: ((server: unknown) => boolean) | undefined;
+  readonly availability: Availability;
+  // Shared by logging.
+  readonly loggerLevels: LoggingLevels;
 }
 
 /** One entry of the list: an integration with the options it is given. */
@@ -68,11 +73,16 @@ const LOGGING: Integration<SetupDeps> = {
   setup({ config, serviceName, ownMetrics, diag }, closers) {
     const logging = setupLogging(config.logging, { serviceName, registry: ownMetrics, diag });
     closers.add('logging', () => logging.shutdown());
+    // /actuator/loggers reads and sets the levels of the application logger and its named children.
+    const loggerLevels = createLoggingLevels(() => logging.logger);
     return {
+      shares: { loggerLevels },
       handle: {
         // A getter: the logger (and pino) is created on first read, not here (logging/index.ts).
         get logger(): NodemeterLogger {
-          return logging.logger as NodemeterLogger;
+          const logger = logging.logger;
+          loggerLevels.attach(logger);
+          return logger as NodemeterLogger;
         },
         // The public signature takes any object; what reaches here is a pino logger (docs say so).
         instrumentLogger: (logger: object) => logging.instrumentLogger(logger as never),

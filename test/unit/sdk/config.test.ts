@@ -44,7 +44,8 @@ test('invalid options throw a coded error naming the option', () => {
   throwsCoded(() => resolveConfig({ metrics: { binders: { 'jvm-gcc': false } } }, {}, fallback), 'NM_ERR_CONFIG_UNKNOWN_OPTION', 'metrics.binders.jvm-gcc');
   throwsCoded(() => resolveConfig({ servicename: 'x' }, {}, fallback), 'NM_ERR_CONFIG_UNKNOWN_OPTION', 'servicename');
   throwsCoded(() => resolveConfig({ actuator: { basePath: 'actuator' } }, {}, fallback), 'NM_ERR_CONFIG_INVALID', 'actuator.basePath');
-  throwsCoded(() => resolveConfig({ actuator: { exposure: ['env'] } }, {}, fallback), 'NM_ERR_CONFIG_INVALID', 'actuator.exposure');
+  // Unknown ids are skipped with a warning (Spring's rule); only a list that is not one of ids is invalid.
+  throwsCoded(() => resolveConfig({ actuator: { exposure: [42] } }, {}, fallback), 'NM_ERR_CONFIG_INVALID', 'actuator.exposure');
   throwsCoded(() => resolveConfig({ diagLevel: 'loud' }, {}, fallback), 'NM_ERR_CONFIG_INVALID', 'diagLevel');
   throwsCoded(() => resolveConfig('nonsense', {}, fallback), 'NM_ERR_CONFIG_INVALID', 'options');
   throwsCoded(() => resolveConfig({ metrics: { diskSpacePaths: '/' } }, {}, fallback), 'NM_ERR_CONFIG_INVALID', 'metrics.diskSpacePaths');
@@ -62,7 +63,7 @@ test('environment values that parse are used, the others are reported and ignore
   assert.deepEqual(config.commonTags, { region: 'eu-west-1', env: 'prod' });
   assert.equal(config.management?.port, 8081);
   assert.deepEqual(config.metrics?.disabledBinders, ['disk-space', 'jvm-gc']);
-  assert.deepEqual(config.actuator?.exposure, ['health', 'prometheus']);
+  assert.deepEqual(config.actuator?.include, ['*']);
   assert.equal(config.diagLevel, undefined);
   assert.deepEqual(problems.map((p) => p.variable).sort(), ['NODEMETER_LOG_LEVEL', 'NODEMETER_METRICS_ENABLED']);
   const bad = readEnv({ NODEMETER_MANAGEMENT_PORT: 'eighty', NODEMETER_COMMON_TAGS: 'novalue' });
