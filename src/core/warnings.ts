@@ -237,6 +237,14 @@ export const Warnings = {
       "number (use pino's default timestamp or pino.stdTimeFunctions.unixTime); they still carry trace ids",
   ),
 
+  /** A cluster worker asked the primary for the other workers' metrics and got no answer; it serves its own. */
+  CLUSTER_PRIMARY_SILENT: warning(
+    'NMWRN040',
+    (p: { timeoutMs: number }) =>
+      `cluster worker: the primary did not relay the metrics of the other workers within ${p.timeoutMs} ms; this ` +
+      "scrape shows this worker's series only (run instrument() or --import nodemeter/register in the primary too)",
+  ),
+
   /**
    * A library whose internals an integration reads is installed in a version outside the range nodemeter supports;
    * the integration keeps to what the library's public API allows (the message says what is left out).

@@ -133,6 +133,8 @@ export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
  */
 export interface ClusterableRegistry {
   localMetricsJson(format: ExpositionFormat): Promise<MetricsJson>;
+  /** This process's own exposition, whatever answers scrape(). */
+  localScrape(format: ExpositionFormat): Promise<string>;
   /** Replaces what scrape() returns; undefined restores the local scrape. */
   setScrapeSource(source: ((format: ExpositionFormat) => Promise<string>) | undefined): void;
 }
@@ -267,6 +269,10 @@ export class PrometheusMeterRegistry implements MeterRegistry, ClusterableRegist
   scrape(format: ExpositionFormat = 'text'): Promise<string> {
     // In a node:cluster the cluster integration answers with the aggregate of all workers.
     if (this.#scrapeSource !== undefined) return this.#scrapeSource(format);
+    return this.localScrape(format);
+  }
+
+  localScrape(format: ExpositionFormat): Promise<string> {
     return (format === 'openmetrics' ? this.#openMetrics : this.#text).metrics();
   }
 

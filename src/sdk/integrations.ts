@@ -4,6 +4,8 @@
  *
  *   logging           first, so it is shut down last and ships what the others log while closing
  *   runtime metrics   the binders
+ *   cluster           under node:cluster, scrapes answer with the aggregate of every worker (before the actuator,
+ *                     which may ask the workers' health over the same exchange)
  *   actuator          router and management server; shares the router with HTTP
  *   meter handler     observations → timers (before the tracing handler: handlers run in the order added)
  *   tracing           OpenTelemetry provider and the tracing handler (the SDK is loaded only when tracing is on)
@@ -26,6 +28,8 @@ import { createLoggingLevels, type LoggingLevels } from '../logging/levels.js';
 import type { NodemeterLogger } from '../logging/public-types.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { RUNTIME_METRICS } from '../metrics/setup.js';
+import { CLUSTER_METRICS } from '../metrics/cluster/setup.js';
+import type { ClusterExchange } from '../metrics/cluster/exchange.js';
 import { MeterObservationHandler } from '../observation/handlers/meter.js';
 import { TracingObservationHandler } from '../observation/handlers/tracing.js';
 import type { ObservationRegistry } from '../observation/registry.js';
@@ -49,6 +53,8 @@ export interface SetupDeps {
   readonly actuator: ActuatorRouter;
   readonly appRouter: ActuatorRouter | undefined;
   readonly isManagementServer: ((server: unknown) => boolean) | undefined;
+  // Shared by cluster mode: questions to every process of a node:cluster (aggregate scrape; health may use it).
+  readonly cluster: ClusterExchange;
   readonly availability: Availability;
   // Shared by logging.
   readonly loggerLevels: LoggingLevels;
@@ -127,6 +133,7 @@ const TRACING: Integration<SetupDeps, { readonly tracing: TracingSetup | undefin
 export const INTEGRATIONS: readonly Entry[] = [
   LOGGING,
   entry(RUNTIME_METRICS, (c) => c.metrics),
+  CLUSTER_METRICS,
   entry(ACTUATOR, (c) => ({ actuator: c.actuator, management: c.management })),
   METER_HANDLER,
   TRACING,
