@@ -1,12 +1,15 @@
 // Logs with trace ids, shipped to a Loki push receiver.
 //
-//   NODEMETER_LOKI_URL=http://localhost:3100/loki/api/v1/push NODEMETER_LOGGING_CONSOLE=pretty \
+//   NODEMETER_LOKI_URL=http://localhost:3100/loki/api/v1/push \
 //   MANAGEMENT_TRACING_SAMPLING_PROBABILITY=1 node examples/logging/server.mjs
 //
-// (VictoriaLogs: NODEMETER_LOKI_URL=http://localhost:9428/insert/loki/api/v1/push?_msg_field=msg)
+// (VictoriaLogs: NODEMETER_LOKI_URL=http://localhost:9428/insert/loki/api/v1/push)
 // Then: curl localhost:8080/orders/42 ; curl localhost:8080/actuator/prometheus | grep -E 'logback|nodemeter_logs'
+// The console and Loki get Spring Boot's line with [traceId-spanId]; Loki also gets the labels app/host/level=INFO
+// and the structured metadata traceId/spanId/thread/logger, as loki4j sends a Spring service's logs.
 //
-// The same in code: instrument({ serviceName, logging: { console: 'pretty', loki: { url, labels: { env: 'dev' } } } }).
+// The same in code: instrument({ serviceName, logging: { loki: { url, labels: { env: 'dev' } } } }).
+// JSON lines instead: logging: { console: 'json', loki: { url, format: 'json' } }.
 import express from 'express';
 import { pino } from 'pino';
 import { instrument } from 'nodemeter';

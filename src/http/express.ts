@@ -3,7 +3,8 @@
  *
  *   app.use(nm.express());              first: actuator endpoints, route templates, request scope
  *   … your routes …
- *   app.use(nm.expressErrorHandler());  last: gives the `exception` tag the error's class name
+ *   app.use(nm.expressErrorHandler());  last: gives the `exception` tag the error's class name, and logs an
+ *                                       unanswered error at ERROR once (logging/unhandled-errors.ts)
  *
  * Timing and status come from the request observation every node:http server gets (server-observer.ts); this
  * middleware only adds what Express alone knows: the matched route (the patterns of the mounted routers along
@@ -12,6 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActuatorRouter } from '../actuator/router.js';
+import { UNHANDLED_ERROR } from '../logging/unhandled-errors.js';
 import type { ObservationRegistry } from '../observation/registry.js';
 import { expressRouteTemplate, type ExpressRequestLike } from './express-route.js';
 import { serverContextOf } from './server-context.js';
@@ -43,10 +45,27 @@ export function expressMiddleware(router: ActuatorRouter | undefined, observatio
   };
 }
 
+/**
+ * The status Express's final handler answers an error with: the error's own 4xx/5xx `status`/`statusCode`, else
+ * the response's if it is already 4xx/5xx, else 500 (finalhandler's rule).
+ */
+function finalStatus(err: unknown, res: ServerResponse): number {
+  if (err !== null && typeof err === 'object') {
+    const s = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+    if (typeof s === 'number' && s >= 400 && s < 600) return s;
+  }
+  return res.statusCode >= 400 && res.statusCode < 600 ? res.statusCode : 500;
+}
+
 export function expressErrorHandler(observations: ObservationRegistry): ExpressErrorMiddleware {
-  return function nodemeterErrors(err, req, _res, next) {
+  return function nodemeterErrors(err, req, res, next) {
     const ctx = serverContextOf(req);
-    if (ctx !== undefined) observations.error(ctx, err);
+    if (ctx !== undefined) {
+      observations.error(ctx, err);
+      // Only errors no handler of the application answered reach here; a 5xx is logged at ERROR, as Spring does
+      // (Express itself prints the stack to stderr only).
+      if (finalStatus(err, res) >= 500) observations.event(ctx, UNHANDLED_ERROR);
+    }
     next(err);
   };
 }

@@ -7,6 +7,7 @@
  * records errors for the `exception` tag.
  */
 import type { ActuatorRouter } from '../actuator/router.js';
+import { UNHANDLED_ERROR } from '../logging/unhandled-errors.js';
 import type { ObservationRegistry } from '../observation/registry.js';
 import { toRouteTemplate } from './route.js';
 import { serverContextOf } from './server-context.js';
@@ -18,6 +19,8 @@ interface FastifyRequestLike {
   headers: Record<string, string | string[] | undefined>;
   raw: object;
   routeOptions?: { url?: string };
+  /** Fastify's request logger (abstract-logging's no-op object, without a level, when Fastify's logger is off). */
+  log?: unknown;
   routerPath?: string;
 }
 
@@ -36,7 +39,7 @@ interface FastifyLike {
     handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>;
   }): unknown;
   addHook(name: 'onRequest' | 'preHandler', hook: (request: FastifyRequestLike, reply: unknown, done: () => void) => void): unknown;
-  addHook(name: 'onError', hook: (request: FastifyRequestLike, reply: unknown, error: unknown, done: () => void) => void): unknown;
+  addHook(name: 'onError', hook: (this: unknown, request: FastifyRequestLike, reply: unknown, error: unknown, done: () => void) => void): unknown;
 }
 
 /**
@@ -68,6 +71,37 @@ function markAsSharedPlugin(fn: FastifyPlugin): FastifyPlugin {
   marked.default = fn;
   marked[PLUGIN_NAME] = fn;
   return fn;
+}
+
+/**
+ * The status the default error handler will answer with (onError runs before it): a 4xx/5xx the reply already
+ * has, else the error's `statusCode`/`status` if 4xx/5xx, else 500 (Fastify's setErrorStatusCode).
+ */
+function errorStatus(reply: unknown, error: unknown): number {
+  const current = (reply as { statusCode?: unknown }).statusCode;
+  if (typeof current === 'number' && current >= 400 && current < 600) return current;
+  if (error !== null && typeof error === 'object') {
+    const e = error as { statusCode?: unknown; status?: unknown };
+    const s = e.statusCode ?? e.status;
+    if (typeof s === 'number' && s >= 400 && s < 600) return s;
+  }
+  return 500;
+}
+
+/**
+ * A 5xx error that no logger of Fastify's logs: Fastify's default error handler logs 5xx errors at error through
+ * its own logger when that logger is on (an application that passes `loggerInstance: nm.logger` gets them there,
+ * correlated); a custom error handler (`setErrorHandler`) is the application's own, which logs what it wants. So
+ * nodemeter logs only under the default handler with Fastify's logger off.
+ */
+function unloggedServerError(instance: unknown, request: FastifyRequestLike, reply: unknown, error: unknown): boolean {
+  if (errorStatus(reply, error) < 500) return false;
+  const handler = (instance as { errorHandler?: { name?: unknown } } | undefined)?.errorHandler;
+  if (handler !== undefined && handler.name !== 'defaultErrorHandler') return false;
+  const log = request.log as { level?: unknown; isLevelEnabled?: (level: string) => boolean } | undefined;
+  const level = log?.level;
+  if (typeof level !== 'string' || level === 'silent') return true;
+  return typeof log?.isLevelEnabled === 'function' ? !log.isLevelEnabled('error') : false;
 }
 
 export function fastifyPlugin(router: ActuatorRouter | undefined, observations: ObservationRegistry): FastifyPlugin {
@@ -108,9 +142,12 @@ export function fastifyPlugin(router: ActuatorRouter | undefined, observations: 
       if (ctx === undefined) return next();
       observations.inScope(ctx, next);
     });
-    fastify.addHook('onError', (request, _reply, error, next) => {
+    fastify.addHook('onError', function onError(this: unknown, request, reply, error, next) {
       const ctx = serverContextOf(request.raw);
-      if (ctx !== undefined) observations.error(ctx, error);
+      if (ctx !== undefined) {
+        observations.error(ctx, error);
+        if (unloggedServerError(this, request, reply, error)) observations.event(ctx, UNHANDLED_ERROR);
+      }
       next();
     });
     done();

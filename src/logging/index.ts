@@ -37,9 +37,12 @@ export type {
   LoggingEnvProblem,
   LogLevelName,
   CorrelationKeys,
+  ConsoleFormat,
+  LokiLineFormat,
 } from './options.js';
 export { createLogger, instrumentLogger, correlationMixin, mergeMixin, correlationFields } from './logger.js';
-export { formatSleuthLine } from './pretty.js';
+export { formatSleuthLine, formatSpringConsoleLine } from './pretty.js';
+export { formatBootLine, logbackLevel, TRACE_ID_DERIVED_FIELD_REGEX } from './spring-format.js';
 export { LogEventCounter } from './log-events.js';
 
 /** What {@link setupLogging} returns. @since 0.1.0 @experimental */
@@ -75,7 +78,7 @@ export function setupLogging(config: ResolvedLoggingConfig, deps: LoggingDeps): 
   let loki: LokiTransport | undefined;
   if (config.loki !== undefined) {
     try {
-      loki = startLokiTransport(config.loki, deps);
+      loki = startLokiTransport(config.loki, { ...deps, keys: config.keys });
     } catch (err) {
       deps.diag.warn(Warnings.LOKI_START_FAILED, err, 'start');
     }
@@ -85,8 +88,8 @@ export function setupLogging(config: ResolvedLoggingConfig, deps: LoggingDeps): 
   let logger: Logger | undefined;
   function createAppLogger(): Logger {
     consoleStream =
-      config.console === 'pretty'
-        ? new PrettyDestination(deps.serviceName, config.keys)
+      config.console === 'spring' || config.console === 'sleuth'
+        ? new PrettyDestination(deps.serviceName, config.keys, undefined, config.console)
         : config.console === 'json'
           ? loadPino().destination(1)
           : undefined;

@@ -24,7 +24,8 @@ import type { SinkVersionEvent } from './loki-sink.js';
 import { loadPino } from './load-pino.js';
 import { LOKI_EVENT, type LokiWorkerOptions } from './loki-protocol.js';
 import { createSharedCounters, SharedCounters, SLOT } from './shared-counters.js';
-import type { ResolvedLokiConfig } from './options.js';
+import type { CorrelationKeys, ResolvedLokiConfig } from './options.js';
+import { currentThreadName } from './spring-format.js';
 
 /** A started Loki transport. */
 export interface LokiTransport {
@@ -101,7 +102,7 @@ function report(diag: Diag, event: ShipperEvent | SinkVersionEvent, url: string)
 /** Starts the worker and registers the shipping meters. */
 export function startLokiTransport(
   config: ResolvedLokiConfig,
-  deps: { serviceName: string; registry: MeterRegistry; diag: Diag },
+  deps: { serviceName: string; registry: MeterRegistry; diag: Diag; keys?: CorrelationKeys },
 ): LokiTransport {
   const { registry, diag } = deps;
   const shared = createSharedCounters();
@@ -115,6 +116,9 @@ export function startLokiTransport(
       ...(config.basicAuth ? { basicAuth: { ...config.basicAuth } } : {}),
       headers,
       timeoutMs: config.timeoutMs,
+      format: config.format,
+      keys: deps.keys ?? 'spring',
+      thread: currentThreadName(),
     },
     buffer: {
       maxBufferLines: config.maxBufferLines,

@@ -5,9 +5,10 @@
  * Environment (explicit options win; a value that does not parse is reported once as Warnings.ENV_VALUE_IGNORED and ignored):
  *   NODEMETER_LOGGING_LEVEL, LOGGING_LEVEL_ROOT   level of the application logger (Spring's logging.level.root)
  *   NODEMETER_LOGGING_KEYS                        spring | otel
- *   NODEMETER_LOGGING_CONSOLE                     json | pretty | false
+ *   NODEMETER_LOGGING_CONSOLE                     spring | json | sleuth (pretty) | false
  *   NODEMETER_LOKI_URL                            push URL; setting it turns shipping on (user:password@ = basic auth)
  *   NODEMETER_LOKI_LABELS                         static labels, key=value,key=value
+ *   NODEMETER_LOKI_FORMAT                         spring | json (the shipped line)
  *   NODEMETER_LOKI_TENANT                         X-Scope-OrgID
  *   NODEMETER_LOKI_USERNAME, NODEMETER_LOKI_PASSWORD   basic auth
  *   NODEMETER_LOKI_BATCH_INTERVAL_MS, NODEMETER_LOKI_MAX_BUFFER_LINES, NODEMETER_LOKI_MAX_BUFFER_BYTES,
@@ -22,6 +23,19 @@ export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trac
 /** Field names of the trace correlation: Spring's `traceId`/`spanId`, or OpenTelemetry's `trace_id`/`span_id`. */
 export type CorrelationKeys = 'spring' | 'otel';
 
+/**
+ * The line shipped to Loki: Spring Boot's log pattern with its `[traceId-spanId]` correlation (what a Spring
+ * service with loki4j ships), or pino's JSON line. @since 0.3.0
+ */
+export type LokiLineFormat = 'spring' | 'json';
+
+/**
+ * The console: Spring Boot's console pattern with `[traceId-spanId]` (as `kubectl logs` of a Spring pod reads),
+ * pino's JSON lines, the Sleuth-era `[app,traceId,spanId]` text of Boot 2 fleets (`pretty` is its old name), or
+ * nothing. @since 0.3.0
+ */
+export type ConsoleFormat = 'spring' | 'json' | 'sleuth' | false;
+
 /** @since 0.1.0 @experimental */
 export interface LokiOptions {
   /**
@@ -31,6 +45,11 @@ export interface LokiOptions {
   url?: string;
   /** Static labels added to `app`, `host` and `level`. Keep them few and low-cardinality (never ids). */
   labels?: Record<string, string>;
+  /**
+   * The shipped line: `spring` (default), Spring Boot's pattern as loki4j ships it with `${FILE_LOG_PATTERN}`;
+   * `json`, pino's JSON line. Either way `traceId`, `spanId`, `thread`, `logger` and `level` go as structured metadata.
+   */
+  format?: LokiLineFormat;
   basicAuth?: { username: string; password: string };
   /** Sent as `X-Scope-OrgID` (Loki multi-tenancy). */
   tenant?: string;
@@ -60,8 +79,11 @@ export interface LoggingOptions {
   level?: LogLevelName;
   /** Names of the trace fields. Default `spring` (`traceId`, `spanId`); `otel` gives `trace_id`, `span_id`, `trace_flags`. */
   keys?: CorrelationKeys;
-  /** Console output: JSON lines (default), Spring-style text with the `[app,traceId,spanId]` prefix, or none. */
-  console?: 'json' | 'pretty' | false;
+  /**
+   * Console output: `spring` (default), Spring Boot's console pattern with `[traceId-spanId]`; `json`, pino's JSON
+   * lines; `sleuth` (Boot 2 fleets; `pretty` is accepted as its old name), text with `[app,traceId,spanId]`; or none.
+   */
+  console?: ConsoleFormat | 'pretty';
   /**
    * On SIGTERM/SIGINT, flush the logs. If nothing else listens to the signal, then end the process the way the
    * signal would have; if the application has its own handler, only flush and leave the rest to it. Default true.
@@ -75,6 +97,7 @@ export interface LoggingOptions {
 export interface ResolvedLokiConfig {
   url: string;
   labels: Readonly<Record<string, string>>;
+  format: LokiLineFormat;
   basicAuth: { username: string; password: string } | undefined;
   tenant: string | undefined;
   batchIntervalMs: number;
@@ -92,7 +115,7 @@ export interface ResolvedLokiConfig {
 export interface ResolvedLoggingConfig {
   level: LogLevelName;
   keys: CorrelationKeys;
-  console: 'json' | 'pretty' | false;
+  console: ConsoleFormat;
   flushOnSignals: boolean;
   loki: ResolvedLokiConfig | undefined;
 }
@@ -101,7 +124,7 @@ export interface ResolvedLoggingConfig {
 export interface LoggingEnv {
   level?: LogLevelName;
   keys?: CorrelationKeys;
-  console?: 'json' | 'pretty' | false;
+  console?: ConsoleFormat;
   loki?: Partial<Omit<ResolvedLokiConfig, 'labels' | 'basicAuth'>> & {
     labels?: Record<string, string>;
     username?: string;
@@ -111,6 +134,7 @@ export interface LoggingEnv {
 
 /** The values of `logging.level`. @since 0.1.0 */
 export const LOG_LEVELS: readonly LogLevelName[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const CONSOLE_FORMATS: readonly ConsoleFormat[] = ['spring', 'json', 'sleuth', false];
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Labels nodemeter sets itself. `host` may be overridden (e.g. with a pod name). */
 const RESERVED_LABELS = new Set(['app', 'level']);
@@ -203,8 +227,8 @@ export function resolveLoggingOptions(options: unknown, env: LoggingEnv = {}, pr
   if (o.keys !== undefined && o.keys !== 'spring' && o.keys !== 'otel') {
     throw invalid(`${prefix}.keys`, '"spring" or "otel"', o.keys);
   }
-  if (o.console !== undefined && o.console !== 'json' && o.console !== 'pretty' && o.console !== false) {
-    throw invalid(`${prefix}.console`, '"json", "pretty" or false', o.console);
+  if (o.console !== undefined && !CONSOLE_FORMATS.includes(o.console as ConsoleFormat) && o.console !== 'pretty') {
+    throw invalid(`${prefix}.console`, '"spring", "json", "sleuth" or false', o.console);
   }
   if (o.flushOnSignals !== undefined && typeof o.flushOnSignals !== 'boolean') {
     throw invalid(`${prefix}.flushOnSignals`, 'a boolean', o.flushOnSignals);
@@ -215,7 +239,8 @@ export function resolveLoggingOptions(options: unknown, env: LoggingEnv = {}, pr
     if (o.loki !== undefined && !isPlainObject(o.loki)) throw invalid(`${prefix}.loki`, 'an object or false', o.loki);
     const l = (o.loki ?? {}) as Record<string, unknown>;
     const p = `${prefix}.loki`;
-    checkKeys(p, l, ['url', 'labels', 'basicAuth', 'tenant', ...Object.keys(NUMBER_BOUNDS)]);
+    checkKeys(p, l, ['url', 'labels', 'format', 'basicAuth', 'tenant', ...Object.keys(NUMBER_BOUNDS)]);
+    if (l.format !== undefined && l.format !== 'spring' && l.format !== 'json') throw invalid(`${p}.format`, '"spring" or "json"', l.format);
     const e = env.loki ?? {};
     const rawUrl = checkString(`${p}.url`, l.url) ?? e.url;
     if (rawUrl !== undefined) {
@@ -241,6 +266,7 @@ export function resolveLoggingOptions(options: unknown, env: LoggingEnv = {}, pr
       loki = {
         url,
         labels: { ...e.labels, ...(l.labels !== undefined ? checkLabels(`${p}.labels`, l.labels) : {}) },
+        format: (l.format as LokiLineFormat | undefined) ?? e.format ?? 'spring',
         basicAuth,
         tenant: checkString(`${p}.tenant`, l.tenant) ?? e.tenant,
         ...numbers,
@@ -256,7 +282,7 @@ export function resolveLoggingOptions(options: unknown, env: LoggingEnv = {}, pr
   return {
     level: (o.level as LogLevelName | undefined) ?? env.level ?? 'info',
     keys: (o.keys as CorrelationKeys | undefined) ?? env.keys ?? 'spring',
-    console: (o.console as 'json' | 'pretty' | false | undefined) ?? env.console ?? 'json',
+    console: o.console === 'pretty' ? 'sleuth' : ((o.console as ConsoleFormat | undefined) ?? env.console ?? 'spring'),
     flushOnSignals: (o.flushOnSignals as boolean | undefined) ?? true,
     loki,
   };
@@ -293,9 +319,10 @@ export function readLoggingEnv(env: EnvSource = process.env): {
   const consoleMode = first(['NODEMETER_LOGGING_CONSOLE']);
   if (consoleMode) {
     const v = consoleMode[1].toLowerCase();
-    if (v === 'json' || v === 'pretty') config.console = v;
+    if (v === 'spring' || v === 'json' || v === 'sleuth') config.console = v;
+    else if (v === 'pretty') config.console = 'sleuth';
     else if (v === 'false' || v === 'none' || v === 'off' || v === '0') config.console = false;
-    else bad(consoleMode[0], consoleMode[1], 'json, pretty or false');
+    else bad(consoleMode[0], consoleMode[1], 'spring, json, sleuth or false');
   }
 
   const loki: NonNullable<LoggingEnv['loki']> = {};
@@ -318,6 +345,12 @@ export function readLoggingEnv(env: EnvSource = process.env): {
       ok = false;
     }
     if (!ok) bad(labels[0], labels[1], 'key=value pairs separated by commas, keys like [a-zA-Z_][a-zA-Z0-9_]*, not app or level');
+  }
+  const format = first(['NODEMETER_LOKI_FORMAT']);
+  if (format) {
+    const v = format[1].toLowerCase();
+    if (v === 'spring' || v === 'json') loki.format = v;
+    else bad(format[0], format[1], 'spring or json');
   }
   const tenant = first(['NODEMETER_LOKI_TENANT']);
   if (tenant) loki.tenant = tenant[1];

@@ -1,10 +1,12 @@
 /**
- * The console in Spring Sleuth's style, without dependencies:
+ * The text consoles, without dependencies: Spring Boot's console pattern (the default; spring-format.ts), or, for
+ * fleets still on Boot 2 conventions, Spring Sleuth's style:
  *
  *   2024-05-01T12:00:00.123Z  INFO [order-service,4bf92f3577b34da6a3ce929d0e0e4736,00f067aa0ba902b7] 4242 --- : order placed {"orderId":42}
  *
- * The `[app,traceId,spanId]` prefix is what Grafana's usual Loki derived field `\[.+,(.+?),` reads the trace id from
- * (when a log collector ships the console output); without a span it is `[app,,]`, which the regex does not match.
+ * The `[app,traceId,spanId]` prefix is what the Sleuth-era Grafana derived field `\[.+,(.+?),` reads the trace id
+ * from; without a span it is `[app,,]`, which the regex does not match. Boot 3 and 4 print `[traceId-spanId]`
+ * instead, which that regex does not match either (docs/guides/logging.md gives one that reads both).
  *
  * pino hands this destination the line's parts (its `metadata`: level, time, message, merged object) besides the
  * JSON line, so nothing is parsed back.
@@ -13,6 +15,7 @@ import type { DestinationStream } from 'pino';
 import { loadPino, PINO_METADATA } from './load-pino.js';
 import type { CorrelationKeys } from './options.js';
 import { correlationFields } from './logger.js';
+import { currentThreadName, formatBootLine, logbackLevel, loggerNameOf } from './spring-format.js';
 
 const LABELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: ' INFO', 40: ' WARN', 50: 'ERROR', 60: 'FATAL' };
 
@@ -68,9 +71,66 @@ export function formatSleuthLine(parts: LineParts, app: string, keys: Correlatio
 
 interface LoggerLike {
   levels?: { labels?: Record<number, string> };
+  bindings?(): Record<string, unknown>;
 }
 
-/** A destination that writes Sleuth-style text lines to `out` (stdout by default). @since 0.1.0 */
+/** Logger name by logger: `bindings()` parses the child's bindings, so it is read once per logger, not per line. */
+const NAMES = new WeakMap<object, string>();
+
+function loggerName(logger: LoggerLike | undefined): string {
+  if (logger === undefined) return 'ROOT';
+  let name = NAMES.get(logger);
+  if (name === undefined) {
+    try {
+      name = loggerNameOf(logger.bindings?.() ?? {});
+    } catch {
+      name = 'ROOT';
+    }
+    NAMES.set(logger, name);
+  }
+  return name;
+}
+
+/**
+ * One console line in Spring Boot's console pattern (`[%15.15t]`), newline included.
+ * @since 0.3.0
+ */
+export function formatSpringConsoleLine(parts: LineParts, app: string, keys: CorrelationKeys, logger = 'ROOT', thread = 'main'): string {
+  const fields = correlationFields(keys);
+  const obj = parts.obj;
+  let rest: Record<string, unknown> | undefined;
+  let error: unknown;
+  for (const key of Object.keys(obj)) {
+    if (key === fields.traceId || key === fields.spanId || key === 'trace_flags' || key === 'msg') continue;
+    if (key === 'err' || key === 'error') {
+      error = obj[key];
+      continue;
+    }
+    (rest ??= {})[key] = obj[key];
+  }
+  const ms = Number(parts.time);
+  return `${formatBootLine(
+    {
+      time: parts.time !== '' && Number.isFinite(ms) ? ms : Date.now(),
+      level: logbackLevel(parts.level, parts.levelName),
+      pid: process.pid,
+      app,
+      thread,
+      traceId: obj[fields.traceId],
+      spanId: obj[fields.spanId],
+      logger,
+      msg: parts.msg,
+      rest,
+      err: error,
+    },
+    true,
+  )}\n`;
+}
+
+/**
+ * A destination that writes text lines to `out` (stdout by default): Spring Boot's console pattern, or
+ * Sleuth-style (`style: 'sleuth'`). @since 0.1.0
+ */
 export class PrettyDestination {
   readonly [PINO_METADATA] = true as const;
   lastLevel = 0;
@@ -81,15 +141,37 @@ export class PrettyDestination {
   readonly #out: DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
   readonly #app: string;
   readonly #keys: CorrelationKeys;
+  readonly #sleuth: boolean;
+  readonly #thread = currentThreadName();
 
-  constructor(app: string, keys: CorrelationKeys, out: DestinationStream = loadPino().destination(1)) {
+  constructor(app: string, keys: CorrelationKeys, out: DestinationStream = loadPino().destination(1), style: 'spring' | 'sleuth' = 'sleuth') {
     this.#app = app;
     this.#keys = keys;
     this.#out = out;
+    this.#sleuth = style === 'sleuth';
   }
 
   write(_json: string): void {
     const level = this.lastLevel;
+    if (!this.#sleuth) {
+      const logger = this.lastLogger;
+      this.#out.write(
+        formatSpringConsoleLine(
+          {
+            level,
+            time: this.lastTime,
+            msg: this.lastMsg,
+            obj: this.lastObj,
+            levelName: LABELS[level] === undefined ? logger?.levels?.labels?.[level] : undefined,
+          },
+          this.#app,
+          this.#keys,
+          loggerName(logger),
+          this.#thread,
+        ),
+      );
+      return;
+    }
     this.#out.write(
       formatSleuthLine(
         {

@@ -25,6 +25,7 @@ import { HTTP } from '../http/setup.js';
 import { KAFKA } from '../kafka/setup.js';
 import { setupLogging } from '../logging/index.js';
 import { createLoggingLevels, type LoggingLevels } from '../logging/levels.js';
+import { UnhandledErrorLogHandler } from '../logging/unhandled-errors.js';
 import type { NodemeterLogger } from '../logging/public-types.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { RUNTIME_METRICS } from '../metrics/setup.js';
@@ -76,9 +77,11 @@ function entry<O>(integration: Integration<SetupDeps & { readonly options: O }>,
 
 const LOGGING: Integration<SetupDeps> = {
   name: 'logging',
-  setup({ config, serviceName, ownMetrics, diag }, closers) {
+  setup({ config, serviceName, ownMetrics, observations, diag }, closers) {
     const logging = setupLogging(config.logging, { serviceName, registry: ownMetrics, diag });
     closers.add('logging', () => logging.shutdown());
+    // Errors escaping request handlers and Kafka listeners are logged once, at ERROR (logging/unhandled-errors.ts).
+    closers.add('unhandled error log', observations.addHandler(new UnhandledErrorLogHandler(() => logging.logger, config.logging.keys)));
     // /actuator/loggers reads and sets the levels of the application logger and its named children.
     const loggerLevels = createLoggingLevels(() => logging.logger);
     return {

@@ -9,7 +9,21 @@ export interface LokiEntry {
   labels: Record<string, string>;
   /** Unix time in nanoseconds, as a string. */
   ts: string;
+  /** The line parsed, when it is JSON (format 'json'); else empty. */
   line: Record<string, unknown>;
+  /** The line as sent. */
+  text: string;
+  /** Loki structured metadata (the third element of the value), if any. */
+  metadata: Record<string, string> | undefined;
+}
+
+function parseLine(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 export interface Push {
@@ -46,12 +60,12 @@ export class FakeLoki {
         if (answer === 'hang') return;
         if (answer >= 200 && answer < 300) {
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-            streams: { stream: Record<string, string>; values: [string, string][] }[];
+            streams: { stream: Record<string, string>; values: [string, string, Record<string, string>?][] }[];
           };
           this.pushes.push({
             headers: req.headers,
             entries: body.streams.flatMap((s) =>
-              s.values.map(([ts, line]) => ({ labels: s.stream, ts, line: JSON.parse(line) as Record<string, unknown> })),
+              s.values.map(([ts, line, metadata]) => ({ labels: s.stream, ts, line: parseLine(line), text: line, metadata })),
             ),
           });
         }

@@ -30,6 +30,8 @@ import diagnostics from 'node:diagnostics_channel';
 import { pinoLoki, type LokiLogLevel } from 'pino-loki';
 import { checkVersion, type SupportedVersions, type VersionVerdict } from '../../core/supported-versions.js';
 import type { SendResult, Sink } from '../loki-shipper.js';
+import type { CorrelationKeys, LokiLineFormat } from '../options.js';
+import { currentThreadName, formatBootLine, LOGBACK_LEVELS, logbackLevel, loggerNameOf } from '../spring-format.js';
 
 /** The pino-loki versions whose behaviour this module relies on (one request per line, `batching: false`). @since 0.2.0 */
 export const PINO_LOKI_SUPPORTED: SupportedVersions = { package: 'pino-loki', range: '>=3.0.0 <4' };
@@ -47,6 +49,12 @@ export interface SinkOptions {
   basicAuth?: { username: string; password: string };
   headers: Record<string, string>;
   timeoutMs: number;
+  /** The line: Spring Boot's pattern (default) or pino's JSON line as logged. */
+  format?: LokiLineFormat;
+  /** Names of the trace fields in the lines (and in the structured metadata). Default `spring`. */
+  keys?: CorrelationKeys;
+  /** The `thread` of every line (the main thread's logger ships through this worker). Default `main`. */
+  thread?: string;
 }
 
 /** A Sink that can be closed when the worker ends. */
@@ -55,24 +63,109 @@ export interface ClosableSink extends Sink {
 }
 
 /**
- * The `level` label: pino's level names, lower-case, as `logback_events_total{level}` and Grafana's level
- * detection use them. Keys are numbers (pino's default) and names (loggers whose level formatter writes labels).
- * Other levels (custom ones) get pino-loki's default, `info`.
+ * The `level` label: logback's names (`TRACE` … `ERROR`; pino's fatal is `ERROR`), as loki4j's `level=%level`
+ * writes them, so the fleet's `{level="ERROR"}` queries find Node lines too. Keys are numbers (pino's default) and
+ * names (loggers whose level formatter writes labels). A custom level number takes the name of the standard level
+ * at or below it (35: INFO); pino-loki's own fallback would be a lower-case `info`.
  */
 const LEVEL_LABELS: Record<string | number, string> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
-  trace: 'trace',
-  debug: 'debug',
-  info: 'info',
-  warn: 'warn',
-  error: 'error',
-  fatal: 'fatal',
+  ...Object.fromEntries(
+    Array.from({ length: 101 }, (_, n) => [n, LOGBACK_LEVELS[n >= 50 ? 50 : n >= 40 ? 40 : n >= 30 ? 30 : n >= 20 ? 20 : 10] as string]),
+  ),
+  ...LOGBACK_LEVELS,
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
 };
+
+/**
+ * Where each line carries its structured metadata to pino-loki (its documented `structuredMetaKey`): added to the
+ * line in this worker, read by pino-loki, never part of the shipped line.
+ */
+const META_KEY = '__nodemeter_structured_metadata';
+
+/** Fields of a pino line that the Boot pattern shows in its own columns (or that are not the application's). */
+const PATTERN_FIELDS = new Set(['level', 'time', 'pid', 'app', 'msg', 'hostname', 'lokilevel', META_KEY]);
+
+/** The shape of the line pino-loki hands to the format function: the parsed pino line, plus its `lokilevel`. */
+type ParsedLine = Record<string, unknown>;
+
+/**
+ * Builds, per line, what loki4j sends besides the line (its default structured metadata: `level`, `thread`,
+ * `logger`, and the MDC, i.e. `traceId`/`spanId`), and the line itself: Boot's pattern or the JSON line.
+ */
+export class LineShaper {
+  readonly #app: string;
+  readonly #thread: string;
+  readonly #traceKey: string;
+  readonly #spanKey: string;
+  readonly #json: boolean;
+
+  constructor(options: Pick<SinkOptions, 'labels' | 'format' | 'keys' | 'thread'>) {
+    this.#app = options.labels.app ?? '';
+    this.#thread = options.thread ?? currentThreadName();
+    const otel = options.keys === 'otel';
+    this.#traceKey = otel ? 'trace_id' : 'traceId';
+    this.#spanKey = otel ? 'span_id' : 'spanId';
+    this.#json = options.format === 'json';
+  }
+
+  /**
+   * The line with its structured metadata under META_KEY (a JSON line in, a JSON line out); the line unchanged if
+   * it is not a JSON object (pino-loki then reports it as unknown, and it is counted).
+   */
+  withMetadata(line: string): string {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      return line;
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return line;
+    const o = obj as ParsedLine;
+    const meta: Record<string, string> = { level: logbackLevel(o.level), thread: this.#thread, logger: loggerNameOf(o) };
+    const traceId = o[this.#traceKey];
+    const spanId = o[this.#spanKey];
+    if (typeof traceId === 'string') meta[this.#traceKey] = traceId;
+    if (typeof spanId === 'string') meta[this.#spanKey] = spanId;
+    const end = line.lastIndexOf('}');
+    const empty = /^\{\s*$/.test(line.slice(0, end));
+    return `${line.slice(0, end)}${empty ? '' : ','}"${META_KEY}":${JSON.stringify(meta)}}`;
+  }
+
+  /** pino-loki's `logFormat`: the shipped line. */
+  readonly format = (log: ParsedLine): string => {
+    if (this.#json) {
+      const copy: ParsedLine = {};
+      for (const key in log) if (key !== META_KEY && key !== 'lokilevel') copy[key] = log[key];
+      return JSON.stringify(copy);
+    }
+    const nameUsed = typeof log.name === 'string' && log.name !== '' ? 'name' : typeof log.module === 'string' && log.module !== '' ? 'module' : '';
+    let rest: ParsedLine | undefined;
+    for (const key in log) {
+      if (PATTERN_FIELDS.has(key) || key === nameUsed || key === this.#traceKey || key === this.#spanKey) continue;
+      if (key === 'trace_flags' || key === 'err') continue;
+      (rest ??= {})[key] = log[key];
+    }
+    const time = typeof log.time === 'number' ? log.time : Date.now();
+    return formatBootLine({
+      time,
+      level: logbackLevel(log.level),
+      pid: log.pid,
+      app: typeof log.app === 'string' ? log.app : this.#app,
+      thread: this.#thread,
+      traceId: log[this.#traceKey],
+      spanId: log[this.#spanKey],
+      logger: loggerNameOf(log),
+      msg: log.msg,
+      rest,
+      err: log.err,
+    });
+  };
+}
 
 /** Time given to pino-loki, past its own request timeout, to show an outcome before the attempt counts as failed. */
 const DEADLINE_MARGIN_MS = 5000;
@@ -130,6 +223,7 @@ export class PinoLokiSink implements ClosableSink {
   /** The batch handed to pino-loki whose outcome is not known yet (the shipper sends one at a time). */
   #pending: Ticket | undefined;
   readonly #subscriptions: [string, (message: unknown) => void][];
+  readonly #shaper: LineShaper;
 
   /** `observe: false` (pino-loki outside the supported versions): a batch counts as sent once handed over. */
   constructor(options: SinkOptions, observe = true) {
@@ -138,6 +232,7 @@ export class PinoLokiSink implements ClosableSink {
     const url = new URL(options.url);
     this.#origin = url.origin;
     this.#path = url.pathname + url.search;
+    this.#shaper = new LineShaper(options);
     this.#stream = pinoLoki({
       host: options.url,
       endpoint: options.url, // absolute: new URL(endpoint, host) is the URL as given
@@ -150,7 +245,8 @@ export class PinoLokiSink implements ClosableSink {
       levelMap: LEVEL_LABELS as unknown as Record<number, LokiLogLevel>,
       basicAuth: options.basicAuth,
       headers: options.headers,
-      structuredMetaKey: false,
+      structuredMetaKey: META_KEY,
+      logFormat: this.#shaper.format,
       replaceTimestamp: false,
       convertArrays: false,
     });
@@ -176,7 +272,7 @@ export class PinoLokiSink implements ClosableSink {
     if (!this.#observe) {
       // Nothing will tell which lines pino-loki could not parse: leave them out here, and count them.
       const valid = lines.filter(isJsonObject);
-      if (valid.length > 0) this.#stream.write(`[${valid.join(',')}]\n`);
+      if (valid.length > 0) this.#stream.write(`[${valid.map((l) => this.#shaper.withMetadata(l)).join(',')}]\n`);
       return Promise.resolve(valid.length === lines.length ? OK : { ok: true, invalid: lines.length - valid.length });
     }
     return new Promise((resolve) => {
@@ -188,7 +284,7 @@ export class PinoLokiSink implements ClosableSink {
         this.#settle({ ok: false, retry: true, error: 'no outcome of the push request was observed' });
       }, this.#timeoutMs + DEADLINE_MARGIN_MS);
       this.#pending = ticket;
-      this.#stream.write(`[${lines.join(',')}]\n`);
+      this.#write(lines);
     });
   }
 
@@ -265,7 +361,14 @@ export class PinoLokiSink implements ClosableSink {
       this.#settle({ ok: true, invalid: ticket.invalid });
       return;
     }
-    this.#stream.write(`[${valid.join(',')}]\n`);
+    this.#write(valid);
+  }
+
+  /** One push request for `lines`, each with its structured metadata. */
+  #write(lines: readonly string[]): void {
+    let batch = '[';
+    for (let i = 0; i < lines.length; i++) batch += (i === 0 ? '' : ',') + this.#shaper.withMetadata(lines[i] as string);
+    this.#stream.write(`${batch}]\n`);
   }
 
   /** Stops listening and ends pino-loki's stream (a request still running is not waited for). */

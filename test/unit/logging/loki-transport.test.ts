@@ -26,14 +26,15 @@ function start(loki: FakeLoki, options: Partial<LokiOptions> = {}, app = `unit-$
   const config = resolveLoggingOptions({
     console: false,
     flushOnSignals: false,
-    loki: { url: loki.url, batchIntervalMs: 20, minBackoffMs: 20, maxBackoffMs: 100, ...options },
+    // JSON lines unless a test asks for Boot's pattern: most tests read fields of the shipped lines.
+    loki: { url: loki.url, format: 'json', batchIntervalMs: 20, minBackoffMs: 20, maxBackoffMs: 100, ...options },
   });
   const logging = setupLogging(config, { serviceName: app, registry, diag });
   const value = async (name: string, labels: Record<string, string> = {}) => find(await registry.scrape(), name, labels)?.value ?? 0;
   return { logging, registry, messages, value };
 }
 
-test('a push: labels app, host, level (+ static), the JSON line with the trace ids, basic auth and tenant headers', async () => {
+test("a push: labels app, host, logback's level (+ static), the JSON line with the trace ids, structured metadata, basic auth and tenant headers", async () => {
   const manager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(manager);
   const loki = await new FakeLoki().start();
@@ -48,10 +49,16 @@ test('a push: labels app, host, level (+ static), the JSON line with the trace i
     const entries = loki.entries;
     assert.equal(entries.length, 3);
     assert.deepEqual(entries.map((e) => e.labels), [
-      { app: 'shop', host: hostname(), level: 'info', env: 'test' },
-      { app: 'shop', host: hostname(), level: 'warn', env: 'test' },
-      { app: 'shop', host: hostname(), level: 'error', env: 'test' },
+      { app: 'shop', host: hostname(), level: 'INFO', env: 'test' },
+      { app: 'shop', host: hostname(), level: 'WARN', env: 'test' },
+      { app: 'shop', host: hostname(), level: 'ERROR', env: 'test' },
     ]);
+    assert.deepEqual(entries.map((e) => e.metadata), [
+      { level: 'INFO', thread: 'main', logger: 'ROOT', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' },
+      { level: 'WARN', thread: 'main', logger: 'ROOT' },
+      { level: 'ERROR', thread: 'main', logger: 'x' },
+    ]);
+    assert.equal(entries[0]!.line.__nodemeter_structured_metadata, undefined, 'the metadata is not part of the line');
     const first = entries[0]!;
     assert.deepEqual(
       [first.line.msg, first.line.traceId, first.line.spanId, first.line.orderId, first.line.app, first.line.hostname],
@@ -63,6 +70,32 @@ test('a push: labels app, host, level (+ static), the JSON line with the trace i
     assert.equal(headers.authorization, `Basic ${Buffer.from('ada:pw').toString('base64')}`);
     assert.equal(headers['x-scope-orgid'], 'team-a');
     assert.equal(headers['content-type'], 'application/json');
+  } finally {
+    await logging.shutdown();
+    await loki.stop();
+    context.disable();
+  }
+});
+
+test("format 'spring' (the default): Spring Boot's line with [traceId-spanId], the same labels and metadata", async () => {
+  const manager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(manager);
+  const loki = await new FakeLoki().start();
+  const { logging } = start(loki, { format: 'spring' }, 'shop');
+  try {
+    const span = trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
+    context.with(trace.setSpan(context.active(), span), () => logging.logger.child({ name: 'orders' }).info({ orderId: 1 }, 'placed'));
+    logging.logger.fatal(new Error('gone'));
+    await logging.flush();
+    const [placed, gone] = loki.entries;
+    assert.match(
+      placed!.text,
+      new RegExp(String.raw`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)  INFO ${process.pid} --- \[shop\] \[main\] \[4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7\] orders {34} : placed \{"orderId":1\}$`),
+    );
+    assert.deepEqual(placed!.labels, { app: 'shop', host: hostname(), level: 'INFO' });
+    assert.deepEqual(placed!.metadata, { level: 'INFO', thread: 'main', logger: 'orders', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' });
+    assert.match(gone!.text, new RegExp(String.raw`ERROR ${process.pid} --- \[shop\] \[main\] \[ {49}\] ROOT {36} : gone\nError: gone\n    at `));
+    assert.equal(gone!.labels.level, 'ERROR', "pino's fatal is logback's ERROR");
   } finally {
     await logging.shutdown();
     await loki.stop();

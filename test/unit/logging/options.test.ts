@@ -13,11 +13,11 @@ function throwsCode(fn: () => unknown, code: string, option: string): void {
   });
 }
 
-test('defaults: info, Spring keys, JSON console, signals flushed, no Loki without a URL', () => {
+test("defaults: info, Spring keys, Spring Boot's console pattern, signals flushed, no Loki without a URL", () => {
   assert.deepEqual(resolveLoggingOptions(undefined), {
     level: 'info',
     keys: 'spring',
-    console: 'json',
+    console: 'spring',
     flushOnSignals: true,
     loki: undefined,
   });
@@ -28,6 +28,7 @@ test('Loki defaults, and basic auth from the URL\'s user info (removed from the 
   assert.deepEqual(loki, {
     url: 'https://logs.example.com/loki/api/v1/push',
     labels: { env: 'prod' },
+    format: 'spring',
     basicAuth: { username: 'ada', password: 's@cret' },
     tenant: 'team-a',
     batchIntervalMs: 1000,
@@ -64,6 +65,10 @@ test('bad values throw NM_ERR_CONFIG_INVALID naming the option; typos NM_ERR_CON
   const many = Object.fromEntries(Array.from({ length: 13 }, (_, i) => [`l${i}`, 'v']));
   throwsCode(() => resolveLoggingOptions({ loki: { url: 'http://l/p', labels: many } }), 'NM_ERR_CONFIG_INVALID', 'logging.loki.labels');
   assert.equal(resolveLoggingOptions({ loki: false }, { loki: { url: 'http://l/p' } }).loki, undefined, 'false wins over the environment');
+  throwsCode(() => resolveLoggingOptions({ console: 'text' }), 'NM_ERR_CONFIG_INVALID', 'logging.console');
+  throwsCode(() => resolveLoggingOptions({ loki: { url: 'http://l/p', format: 'logfmt' } }), 'NM_ERR_CONFIG_INVALID', 'logging.loki.format');
+  assert.equal(resolveLoggingOptions({ console: 'pretty' }).console, 'sleuth', "'pretty' is the Sleuth console's old name");
+  assert.equal(resolveLoggingOptions({ loki: { url: 'http://l/p', format: 'json' } }).loki?.format, 'json');
 });
 
 test('environment: Spring and nodemeter names, explicit options win, bad values reported and ignored', () => {
@@ -83,13 +88,16 @@ test('environment: Spring and nodemeter names, explicit options win, bad values 
   const resolved = resolveLoggingOptions({ level: 'debug' }, config);
   assert.equal(resolved.level, 'debug', 'the option wins');
   assert.equal(resolved.keys, 'otel');
-  assert.equal(resolved.console, 'pretty');
+  assert.equal(resolved.console, 'sleuth', "'pretty' is the Sleuth console's old name");
   assert.deepEqual(
     [resolved.loki?.url, resolved.loki?.labels, resolved.loki?.tenant, resolved.loki?.basicAuth, resolved.loki?.maxBufferLines, resolved.loki?.timeoutMs],
     ['http://loki:3100/loki/api/v1/push', { env: 'prod', region: 'eu' }, 'team-a', { username: 'ada', password: 'pw' }, 5000, 10_000],
   );
   assert.equal(readLoggingEnv({ NODEMETER_LOGGING_LEVEL: 'OFF' }).config.level, 'silent');
   assert.equal(readLoggingEnv({ NODEMETER_LOGGING_CONSOLE: 'false' }).config.console, false);
+  assert.equal(readLoggingEnv({ NODEMETER_LOGGING_CONSOLE: 'JSON' }).config.console, 'json');
+  assert.equal(readLoggingEnv({ NODEMETER_LOKI_FORMAT: 'json' }).config.loki?.format, 'json');
+  assert.deepEqual(readLoggingEnv({ NODEMETER_LOKI_FORMAT: 'xml' }).problems.map((p) => p.variable), ['NODEMETER_LOKI_FORMAT']);
   assert.deepEqual(
     readLoggingEnv({ NODEMETER_LOGGING_LEVEL: 'loud', NODEMETER_LOKI_URL: 'loki', NODEMETER_LOKI_LABELS: 'app=x' }).problems.map((p) => p.variable),
     ['NODEMETER_LOGGING_LEVEL', 'NODEMETER_LOKI_URL', 'NODEMETER_LOKI_LABELS'],

@@ -14,7 +14,7 @@ import { FakeLoki } from '../../../helpers/fake-loki.js';
 import { fetchPublishesBodies } from '../../../helpers/fetch-channels.js';
 
 function options(url: string, extra: Partial<SinkOptions> = {}): SinkOptions {
-  return { url, labels: { app: 'shop', host: 'h1' }, headers: {}, timeoutMs: 5000, ...extra };
+  return { url, labels: { app: 'shop', host: 'h1' }, headers: {}, timeoutMs: 5000, format: 'json', ...extra };
 }
 
 test('the installed pino-loki is in the supported range; other majors are not', () => {
@@ -39,13 +39,14 @@ test('2xx: sent; the push as pino-loki builds it: level label per line, static l
     assert.deepEqual(
       loki.entries.map((e) => [e.labels, e.ts, e.line.msg]),
       [
-        [{ level: 'info', app: 'shop', host: 'h1' }, '1700000000123000000', 'a'],
-        [{ level: 'error', app: 'shop', host: 'h1' }, '1700000000124000000', 'b'],
-        [{ level: 'info', app: 'shop', host: 'h1' }, '1700000000000000000', 'custom'],
-        [{ level: 'warn', app: 'shop', host: 'h1' }, '1700000000127000000', 'label'],
+        [{ level: 'INFO', app: 'shop', host: 'h1' }, '1700000000123000000', 'a'],
+        [{ level: 'ERROR', app: 'shop', host: 'h1' }, '1700000000124000000', 'b'],
+        [{ level: 'INFO', app: 'shop', host: 'h1' }, '1700000000000000000', 'custom'],
+        [{ level: 'WARN', app: 'shop', host: 'h1' }, '1700000000127000000', 'label'],
       ],
     );
     assert.equal(loki.entries[0]!.line.hostname, undefined, 'the host is a label, not a field');
+    assert.deepEqual(loki.entries.map((e) => e.metadata?.level), ['INFO', 'ERROR', 'INFO', 'WARN'], 'the level is structured metadata too, as loki4j sends it');
   } finally {
     sink.close();
     await loki.stop();
