@@ -20,7 +20,7 @@ import { interopEnv } from './helpers/env.ts';
 import { startNode } from './helpers/node.ts';
 import { BOOT_VERSION, startSpring } from './helpers/spring.ts';
 import { waitFor } from '../helpers/http.ts';
-import { getTrace } from '../helpers/zipkin.ts';
+import { getTrace } from './helpers/traces.ts';
 
 const lines = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['35', '40'];
 const env = interopEnv();
@@ -62,7 +62,7 @@ function parseExposition(text) {
 }
 
 async function scrape(url) {
-  const res = await fetch(`${url}/actuator/prometheus`, { headers: { accept: 'text/plain;version=0.0.4' } });
+  const res = await fetch(`${url}/actuator/prometheus`, { headers: { accept: 'text/plain;version=0.0.4' }, signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new Error(`${url}/actuator/prometheus answered ${res.status}`);
   return parseExposition(await res.text());
 }
@@ -123,7 +123,7 @@ const code = (s) => (s === undefined || s === '' ? '—' : `\`${esc(s)}\``);
 const sorted = (a) => [...new Set(a)].sort();
 
 async function json(url, init) {
-  const res = await fetch(url, init);
+  const res = await fetch(url, { signal: AbortSignal.timeout(30_000), ...init });
   const text = await res.text();
   try {
     return { status: res.status, body: JSON.parse(text) };
@@ -148,9 +148,9 @@ async function spansOf(traceId, want) {
 }
 
 async function logsOf(app) {
-  await fetch(`${env.victoriaLogsUrl}/internal/force_flush`, { method: 'POST' }).catch(() => undefined);
+  await fetch(`${env.victoriaLogsUrl}/internal/force_flush`, { method: 'POST', signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
   const body = new URLSearchParams({ query: `{app="${app}"}`, limit: '1000' });
-  const res = await fetch(`${env.victoriaLogsUrl}/select/logsql/query`, { method: 'POST', body });
+  const res = await fetch(`${env.victoriaLogsUrl}/select/logsql/query`, { method: 'POST', body, signal: AbortSignal.timeout(5_000) });
   const text = await res.text();
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }

@@ -51,7 +51,7 @@ async function startPair(line: '35' | '40', propagation: Propagation): Promise<P
 }
 
 async function json<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   assert.equal(res.status, 200, `${url} answered ${res.status}: ${await res.clone().text()}`);
   return (await res.json()) as T;
 }

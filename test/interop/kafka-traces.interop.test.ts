@@ -73,14 +73,14 @@ interface Received {
 }
 
 async function publish(url: string, value: string): Promise<Published> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: value });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: value, signal: AbortSignal.timeout(30_000) });
   assert.equal(res.status, 200, `${url} answered ${res.status}: ${await res.clone().text()}`);
   return (await res.json()) as Published;
 }
 
 function waitForRecord(url: string, value: string): Promise<Received> {
   return waitFor(`${url} to receive ${value}`, async () => {
-    const got = (await (await fetch(url)).json()) as Received[];
+    const got = (await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).json()) as Received[];
     return got.find((r) => r.value === value);
   }, 30_000, 200);
 }

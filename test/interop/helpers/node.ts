@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../helpers/http.js';
-import type { Propagation } from './spring.js';
+import { track, type Propagation } from './spring.js';
 
 export interface NodeOptions {
   appName: string;
@@ -45,6 +45,7 @@ export async function startNode(o: NodeOptions): Promise<NodeService> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += String(d)));
   child.stderr!.on('data', (d) => (out += String(d)));

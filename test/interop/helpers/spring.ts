@@ -63,6 +63,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Children still running when the test process goes away (killed by a timeout, ^C) are killed with it. */
+const live = new Set<ChildProcess>();
+let hooked = false;
+export function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      for (const c of live) c.kill('SIGKILL');
+      process.exit(130);
+    });
+  }
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
@@ -86,6 +105,7 @@ export async function startSpring(o: SpringOptions): Promise<SpringApp> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += String(d)));
   child.stderr!.on('data', (d) => (out += String(d)));
@@ -100,7 +120,7 @@ export async function startSpring(o: SpringOptions): Promise<SpringApp> {
   try {
     await waitFor(`Spring Boot ${BOOT_VERSION[o.line]} app ${o.appName} to be UP`, async () => {
       if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${out.slice(-4000)}`);
-      const res = await untracedFetch(`${url}/actuator/health`);
+      const res = await untracedFetch(`${url}/actuator/health`, { signal: AbortSignal.timeout(2_000) });
       if (!res.ok) return undefined;
       const body = (await res.json()) as { status?: string };
       return body.status === 'UP' ? true : undefined;
