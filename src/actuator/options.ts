@@ -33,6 +33,40 @@ import {
   type EnvSource,
   type OptionArea,
 } from '../core/validate.js';
+import { isPreloaded } from '../core/global.js';
+
+/**
+ * The management port when the process is started with `nodemeter/register` and no port is configured: a plain
+ * node:http application cannot have the actuator on its own routes without a code change, so it gets a port of its
+ * own, as a Spring service with `management.server.port` (8081 is the port Spring's guides use for it).
+ */
+export const PRELOAD_MANAGEMENT_PORT = 8081;
+
+/**
+ * What `nm.config` shows in place of a secret (the bearer token, the basic-auth password), as Spring's `/env` and
+ * `/configprops` mask values. The resolved values stay inside the actuator: the guard reads them through
+ * revealAuth(), keyed by the very object `nm.config.actuator.auth` holds, so no printing, logging or JSON of the
+ * configuration shows them.
+ */
+export const REDACTED = '******';
+const SECRETS = new WeakMap<object, { token?: string; password?: string }>();
+
+/** The `auth` as the configuration shows it: token and password replaced by REDACTED. */
+function redactAuth(auth: NonNullable<ResolvedActuatorConfig['auth']>): NonNullable<ResolvedActuatorConfig['auth']> {
+  const view = {
+    token: auth.token === undefined ? undefined : REDACTED,
+    username: auth.username,
+    password: auth.password === undefined ? undefined : REDACTED,
+  };
+  SECRETS.set(view, { token: auth.token, password: auth.password });
+  return view;
+}
+
+/** The credentials behind a configuration's `auth` (an `auth` built by hand, as in tests, is its own). */
+export function revealAuth(auth: NonNullable<ResolvedActuatorConfig['auth']>): NonNullable<ResolvedActuatorConfig['auth']> {
+  const secrets = SECRETS.get(auth);
+  return secrets ? { ...auth, ...secrets } : auth;
+}
 
 /** Actuator endpoints nodemeter serves. @since 0.1.0 */
 export type EndpointId = 'health' | 'info' | 'metrics' | 'loggers' | 'prometheus';
@@ -126,6 +160,7 @@ export interface ResolvedActuatorConfig {
   unknownEndpoints: readonly string[];
   health: { showDetails: ShowDetails; showComponents: ShowDetails; probes: boolean; timeoutMs: number };
   info: Required<ActuatorInfoOptions>;
+  /** Token and password show as REDACTED; the actuator reads the values with revealAuth(). */
   auth: { token?: string; username?: string; password?: string } | undefined;
   write: boolean;
 }
@@ -258,7 +293,7 @@ export function resolveActuatorOptions(options: unknown, env: ActuatorEnv = {}, 
       timeoutMs: optInt(`${path}.health.timeoutMs`, health.timeoutMs, 1, 600_000) ?? env.timeoutMs ?? 5_000,
     },
     info: resolvedInfo,
-    auth,
+    auth: auth && redactAuth(auth),
     write: optBoolean(`${path}.write`, actuator.write) ?? env.write ?? false,
   };
 }
@@ -268,7 +303,7 @@ export function resolveManagementOptions(options: unknown, env: ManagementEnv = 
   const management = optObject(path, options) ?? {};
   checkKeys(path, management, ['port', 'host', 'onPortTaken']);
   return {
-    port: optInt(`${path}.port`, management.port, 0, 65535) ?? env.port,
+    port: optInt(`${path}.port`, management.port, 0, 65535) ?? env.port ?? (isPreloaded() ? PRELOAD_MANAGEMENT_PORT : undefined),
     host: optString(`${path}.host`, management.host) ?? env.host ?? '0.0.0.0',
     onPortTaken: optOneOf(`${path}.onPortTaken`, management.onPortTaken, ['fallback', 'fail'] as const) ?? env.onPortTaken ?? 'fallback',
   };

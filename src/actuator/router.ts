@@ -84,8 +84,28 @@ export function createActuatorRouter(options: ActuatorRouterOptions): ActuatorRo
   return new ActuatorRouterImpl(options);
 }
 
-function errorBody(status: number, error: string, path: string): string {
-  return JSON.stringify({ timestamp: new Date().toISOString(), status, error, path });
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+};
+
+function errorBody(status: number, path: string): string {
+  return JSON.stringify({ timestamp: new Date().toISOString(), status, error: REASONS[status] ?? 'Error', path });
+}
+
+/**
+ * A rejected request, as Spring Boot's error handling answers it: `{timestamp,status,error,path}` as
+ * `application/json` when the client accepts JSON (no Accept, `*\/*`, `application/json`…), else no body at all
+ * (Spring's answer to `Accept: text/plain` on an unknown path, or to a JSON endpoint asked for `text/plain`: 406).
+ */
+export function errorResponse(status: number, path: string, accept: string | undefined, headers?: Record<string, string>): ActuatorResponse {
+  const json = negotiateJson(accept) !== undefined;
+  return { status, contentType: json ? JSON_TYPE : '', body: json ? errorBody(status, path) : '', headers };
 }
 
 class ActuatorRouterImpl implements ActuatorRouterWithInfo {
@@ -157,42 +177,36 @@ class ActuatorRouterImpl implements ActuatorRouterWithInfo {
     try {
       segments = rest === '' ? [] : rest.split('/').map((s) => decodeURIComponent(s));
     } catch {
-      return { status: 400, contentType: JSON_TYPE, body: errorBody(400, 'Bad Request', path) };
+      return errorResponse(400, path, headers.accept);
     }
     const id = segments[0] ?? '';
-    if (id !== '' && !this.#exposure.has(id as EndpointId)) {
-      return { status: 404, contentType: JSON_TYPE, body: errorBody(404, 'Not Found', path) };
-    }
+    if (id !== '' && !this.#exposure.has(id as EndpointId)) return errorResponse(404, path, headers.accept);
     if (!OPEN.has(id) && this.#guard.enabled && !this.#guard.authenticated(headers)) {
-      return {
-        status: 401,
-        contentType: JSON_TYPE,
-        body: errorBody(401, 'Unauthorized', path),
-        headers: { 'WWW-Authenticate': this.#guard.challenge },
-      };
+      return errorResponse(401, path, headers.accept, { 'WWW-Authenticate': this.#guard.challenge });
     }
     const isRead = method === 'GET' || method === 'HEAD';
     const isWrite = method === 'POST' && id === 'loggers' && segments.length === 2;
     if (!isRead && !(isWrite && this.#write)) {
-      return {
-        status: 405,
-        contentType: JSON_TYPE,
-        body: errorBody(405, 'Method Not Allowed', path),
-        headers: { Allow: id === 'loggers' && segments.length === 2 && this.#write ? 'GET, HEAD, POST' : 'GET, HEAD' },
-      };
+      return errorResponse(405, path, headers.accept, {
+        Allow: id === 'loggers' && segments.length === 2 && this.#write ? 'GET, HEAD, POST' : 'GET, HEAD',
+      });
     }
     try {
       if (id === 'prometheus') {
-        if (segments.length > 1) return { status: 404, contentType: JSON_TYPE, body: errorBody(404, 'Not Found', path) };
+        if (segments.length > 1) return errorResponse(404, path, headers.accept);
         const format = negotiateFormat(headers.accept);
+        if (format === undefined) return errorResponse(406, path, headers.accept);
         return { status: 200, contentType: CONTENT_TYPES[format], body: await this.#registry.scrape(format) };
       }
       const contentType = negotiateJson(headers.accept);
-      if (contentType === undefined) {
-        return { status: 406, contentType: JSON_TYPE, body: errorBody(406, 'Not Acceptable', path) };
-      }
+      // No body at all: the client accepts no JSON (Spring MVC's HttpMediaTypeNotAcceptableException).
+      if (contentType === undefined) return { status: 406, contentType: '', body: '' };
       const result = await this.#dispatch(id, segments, headers, method, body, q === -1 ? '' : url.slice(q + 1));
-      if (result === undefined) return { status: 404, contentType: JSON_TYPE, body: errorBody(404, 'Not Found', path) };
+      if (result === undefined) return errorResponse(404, path, headers.accept);
+      if (result.error !== undefined) {
+        this.#diag.debug(`actuator: ${method} ${path} answered ${result.status}: ${result.error}`);
+        return errorResponse(result.status, path, headers.accept);
+      }
       return {
         status: result.status,
         contentType: result.body === undefined ? '' : contentType,
@@ -201,7 +215,7 @@ class ActuatorRouterImpl implements ActuatorRouterWithInfo {
       };
     } catch (err) {
       this.#diag.warn(Warnings.ACTUATOR_ENDPOINT_FAILED, { path, error: err }, id);
-      return { status: 500, contentType: JSON_TYPE, body: errorBody(500, 'Internal Server Error', path) };
+      return errorResponse(500, path, headers.accept);
     }
   }
 
@@ -239,12 +253,12 @@ class ActuatorRouterImpl implements ActuatorRouterWithInfo {
     const method = req.method ?? 'GET';
     const answer = (body: string | undefined): void => {
       if (body === undefined) {
-        writeResponse(req, res, { status: 413, contentType: JSON_TYPE, body: errorBody(413, 'Payload Too Large', path) });
+        writeResponse(req, res, errorResponse(413, path, req.headers.accept));
         return;
       }
       this.handle(method, url, req.headers, body).then(
-        (response) => writeResponse(req, res, response ?? { status: 404, contentType: JSON_TYPE, body: '{}' }),
-        () => writeResponse(req, res, { status: 500, contentType: JSON_TYPE, body: '{}' }),
+        (response) => writeResponse(req, res, response ?? errorResponse(404, path, req.headers.accept)),
+        () => writeResponse(req, res, errorResponse(500, path, req.headers.accept)),
       );
     };
     if (method === 'POST') readBody(req, answer);

@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ResolvedActuatorConfig } from './options.js';
+import { revealAuth, type ResolvedActuatorConfig } from './options.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -26,8 +26,9 @@ export interface Guard {
   readonly challenge: string;
 }
 
-export function createGuard(auth: ResolvedActuatorConfig['auth']): Guard {
-  if (auth === undefined) return { enabled: false, authenticated: () => false, challenge: '' };
+export function createGuard(configured: ResolvedActuatorConfig['auth']): Guard {
+  if (configured === undefined) return { enabled: false, authenticated: () => false, challenge: '' };
+  const auth = revealAuth(configured);
   const token = auth.token === undefined ? undefined : digest(auth.token);
   const basic = auth.username === undefined ? undefined : digest(`${auth.username}:${auth.password ?? ''}`);
   return {

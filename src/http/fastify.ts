@@ -14,8 +14,8 @@ import { serverContextOf } from './server-context.js';
 
 interface FastifyRequestLike {
   method: string;
-  url: string;
   body?: unknown;
+  url: string;
   headers: Record<string, string | string[] | undefined>;
   raw: object;
   routeOptions?: { url?: string };
@@ -40,7 +40,20 @@ interface FastifyLike {
   }): unknown;
   addHook(name: 'onRequest' | 'preHandler', hook: (request: FastifyRequestLike, reply: unknown, done: () => void) => void): unknown;
   addHook(name: 'onError', hook: (this: unknown, request: FastifyRequestLike, reply: unknown, error: unknown, done: () => void) => void): unknown;
+  register(plugin: (instance: FastifyLike, options: unknown, done: (err?: Error) => void) => void): unknown;
+  removeAllContentTypeParsers(): unknown;
+  addContentTypeParser(
+    type: string,
+    options: { parseAs: 'string' },
+    parser: (request: unknown, body: string, done: (err: Error | null, body?: unknown) => void) => void,
+  ): unknown;
 }
+
+/**
+ * Methods the actuator's routes take, so the router answers Spring's 405 (with `Allow`) instead of Fastify's 404.
+ * HEAD comes with GET; OPTIONS is left to the application (CORS plugins answer it).
+ */
+const ACTUATOR_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
 
 /**
  * A Fastify plugin, as `fastify.register()` takes it. The instance is typed loosely on purpose: fastify stays an
@@ -104,30 +117,47 @@ function unloggedServerError(instance: unknown, request: FastifyRequestLike, rep
   return typeof log?.isLevelEnabled === 'function' ? !log.isLevelEnabled('error') : false;
 }
 
+/**
+ * The actuator's routes, in a child context whose one body parser reads every media type as text: Spring's
+ * `application/vnd.spring-boot.actuator.v3+json` (and v2), which Fastify would refuse with 415, and a body that is
+ * not JSON, which the router answers with Spring's 400 instead of Fastify's own. The application's routes keep
+ * their parsers. Besides the endpoints' paths, `{base}/*` sends an unknown endpoint to the router too (Spring's
+ * 404 body); with the base path `/` that would take every path of the application, so it is left out then.
+ */
+function actuatorRoutes(router: ActuatorRouter): (scope: FastifyLike, options: unknown, done: (err?: Error) => void) => void {
+  return function nodemeterActuator(scope, _options, done) {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, parsed) => parsed(null, body));
+    const urls = router.paths();
+    if (router.basePath !== '/') urls.push(`${router.basePath}/*`);
+    for (const url of new Set(urls)) {
+      scope.route({
+        method: ACTUATOR_METHODS,
+        url,
+        // Scrapes every few seconds should not fill the application's request log.
+        logLevel: 'warn',
+        handler: async (request, reply) => {
+          const body = typeof request.body === 'string' ? request.body : '';
+          const response = await router.handle(request.method, request.url, request.headers, body);
+          if (!response) return reply.code(404).send();
+          reply.code(response.status);
+          if (response.contentType !== '') reply.header('content-type', response.contentType);
+          if (response.headers) for (const [k, v] of Object.entries(response.headers)) reply.header(k, v);
+          // A Buffer, so Fastify sends the content type as given (a string would get "; charset=utf-8", which Spring does not add).
+          return reply.send(response.body === '' ? undefined : Buffer.from(response.body));
+        },
+      });
+    }
+    done();
+  };
+}
+
 export function fastifyPlugin(router: ActuatorRouter | undefined, observations: ObservationRegistry): FastifyPlugin {
   function nodemeter(fastify: FastifyLike, _options: unknown, done: (err?: Error) => void): void {
-    if (router) {
-      for (const url of router.paths()) {
-        fastify.route({
-          // POST for /loggers/{name}; the router answers 405 where it is not served (HEAD comes with GET).
-          method: ['GET', 'POST'],
-          url,
-          // Scrapes every few seconds should not fill the application's request log.
-          logLevel: 'warn',
-          handler: async (request, reply) => {
-            // Fastify parsed a JSON body already; the router reads the text.
-            const body = request.body === undefined ? '' : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-            const response = await router.handle(request.method, request.url, request.headers, body);
-            if (!response) return reply.code(404).send();
-            reply.code(response.status);
-            if (response.contentType !== '') reply.header('content-type', response.contentType);
-            if (response.headers) for (const [k, v] of Object.entries(response.headers)) reply.header(k, v);
-            // A Buffer, so Fastify sends the content type as given (a string would get "; charset=utf-8", which Spring does not add).
-            return reply.send(response.body === '' ? undefined : Buffer.from(response.body));
-          },
-        });
-      }
-    }
+    // The actuator's routes live in a child context of their own (plugin encapsulation): see actuatorRoutes. The
+    // hooks below go on the application's context before that child is created (avvio loads it after this plugin's
+    // done()), so they apply to its routes too.
+    if (router) fastify.register(actuatorRoutes(router));
     fastify.addHook('onRequest', (request, _reply, next) => {
       const ctx = serverContextOf(request.raw);
       if (ctx === undefined) return next();

@@ -21,5 +21,12 @@ export async function metricsEndpoint(
     tags[tag.slice(0, colon)] = tag.slice(colon + 1);
   }
   const description = await describeMeter(registry, name, tags, commonTags);
-  return description ? { status: 200, body: description } : NOT_FOUND;
+  if (!description) return NOT_FOUND;
+  // Spring leaves out a null description or base unit (http.server.requests has no description there).
+  const body: Record<string, unknown> = { name: description.name };
+  if (description.description !== null) body.description = description.description;
+  if (description.baseUnit !== null) body.baseUnit = description.baseUnit;
+  body.measurements = description.measurements;
+  body.availableTags = description.availableTags;
+  return { status: 200, body };
 }

@@ -167,7 +167,6 @@ test('metrics: sorted dotted names, statistics, availableTags, tag filter, 404 a
   assert.equal(all.status, 200);
   assert.deepEqual(all.json, {
     name: 'http.server.requests',
-    description: null,
     baseUnit: 'seconds',
     measurements: [
       { statistic: 'COUNT', value: 3 },
@@ -193,7 +192,12 @@ test('metrics: sorted dotted names, statistics, availableTags, tag filter, 404 a
   assert.equal(missing.status, 404);
   assert.equal(missing.body, '');
   assert.equal((await get('/actuator/metrics/http.server.requests?tag=method:PUT')).status, 404);
-  assert.equal((await get('/actuator/metrics/http.server.requests?tag=nocolon')).status, 400);
+  const bad = await get('/actuator/metrics/http.server.requests?tag=nocolon');
+  assert.equal(bad.status, 400);
+  // Spring's error body, as application/json, without a message (server.error.include-message=never).
+  assert.equal(bad.contentType, 'application/json');
+  assert.deepEqual(Object.keys(bad.json).sort(), ['error', 'path', 'status', 'timestamp']);
+  assert.equal(bad.json.error, 'Bad Request');
 });
 
 test('loggers: list, one, POST off by default (405), on with write: true (204), bad level 400', async () => {
@@ -251,4 +255,39 @@ test('methods: PUT is 405 with Allow; prometheus keeps its own content types', a
   assert.equal(put.headers?.Allow, 'GET, HEAD');
   const scrape = await get('/actuator/prometheus', { accept: 'application/openmetrics-text; version=1.0.0' });
   assert.match(scrape.contentType, /^application\/openmetrics-text/);
+});
+
+test('errors as Spring answers them: JSON error body when JSON is accepted, none otherwise; 406 on the scrape', async () => {
+  const { get } = setup({ exposure: '*', write: true });
+  const unknown = await get('/actuator/nope');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.contentType, 'application/json');
+  assert.deepEqual(Object.keys(unknown.json).sort(), ['error', 'path', 'status', 'timestamp']);
+  const plain = await get('/actuator/nope', { accept: 'text/plain' });
+  assert.deepEqual([plain.status, plain.contentType, plain.body], [404, '', '']);
+  const notAcceptable = await get('/actuator/health', { accept: 'text/plain' });
+  assert.deepEqual([notAcceptable.status, notAcceptable.contentType, notAcceptable.body], [406, '', '']);
+  const scrapeJson = await get('/actuator/prometheus', { accept: 'application/json' });
+  assert.deepEqual([scrapeJson.status, scrapeJson.contentType, scrapeJson.json.error], [406, 'application/json', 'Not Acceptable']);
+  assert.equal((await get('/actuator/prometheus', { accept: 'application/*' })).contentType.split(';')[0], 'application/openmetrics-text');
+  assert.equal((await get('/actuator/prometheus', { accept: 'text/plain;version=0.0.4;q=0.3,*/*;q=0.2' })).status, 200);
+  const badLevel = await get('/actuator/loggers/ROOT', {}, 'POST', '{"configuredLevel":"LOUD"}');
+  assert.deepEqual([badLevel.status, badLevel.contentType, badLevel.json.error], [400, 'application/json', 'Bad Request']);
+  const notJson = await get('/actuator/loggers/ROOT', {}, 'POST', 'not json');
+  assert.equal(notJson.status, 400);
+  const wrong = await get('/actuator/health', {}, 'DELETE');
+  assert.deepEqual([wrong.status, wrong.contentType, wrong.json.error], [405, 'application/json', 'Method Not Allowed']);
+});
+
+test('auth secrets are redacted in the resolved configuration and still checked', async () => {
+  const token = resolveActuatorOptions({ auth: { token: 's3cret-token' } });
+  assert.deepEqual(token.auth, { token: '******', username: undefined, password: undefined });
+  const basic = resolveActuatorOptions(undefined, { username: 'ops', password: 'pw-from-env' });
+  assert.deepEqual(basic.auth, { token: undefined, username: 'ops', password: '******' });
+  assert.ok(!JSON.stringify([token, basic]).includes('s3cret') && !JSON.stringify(basic).includes('pw-from-env'));
+  const { inspect } = await import('node:util');
+  assert.ok(!inspect(token, { depth: 5, showHidden: true }).includes('s3cret-token'));
+  const { get } = setup({ exposure: '*', auth: { token: 's3cret-token' } });
+  assert.equal((await get('/actuator/info', { authorization: 'Bearer ******' })).status, 401, 'the mask is not the token');
+  assert.equal((await get('/actuator/info', { authorization: 'Bearer s3cret-token' })).status, 200);
 });

@@ -31,6 +31,8 @@ async function expressApp(pkg: string, nm: Nm): Promise<App> {
 async function fastifyApp(pkg: string, nm: Nm): Promise<App> {
   const app = require(pkg)();
   await app.register(nm.fastify);
+  // The application's own route keeps Fastify's JSON parser: the actuator's text parser is scoped to its routes.
+  app.post('/echo', async (request: { body: unknown }) => ({ type: typeof request.body, body: request.body }));
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, stop: () => app.close() };
 }
@@ -75,6 +77,24 @@ async function checkEndpoints(url: string, nm: Nm): Promise<void> {
   assert.equal(posted.status, 204);
   assert.equal(nm.logger.level, 'debug');
   assert.deepEqual(await (await fetch(`${url}/actuator/loggers/ROOT`)).json(), { configuredLevel: 'DEBUG', effectiveLevel: 'DEBUG' });
+  // Spring's own media types as the request body's type (Fastify would answer 415 without the actuator's parser).
+  for (const type of [V3, 'application/vnd.spring-boot.actuator.v2+json']) {
+    const spring = await fetch(`${url}/actuator/loggers/ROOT`, { method: 'POST', headers: { 'content-type': type }, body: '{"configuredLevel":"WARN"}' });
+    assert.equal(spring.status, 204, `${type}: ${await spring.text()}`);
+    assert.equal(nm.logger.level, 'warn');
+  }
+  // Spring's error answers, whichever framework carries the actuator.
+  for (const [method, path, body, status] of [
+    ['POST', '/actuator/loggers/ROOT', 'not json', 400],
+    ['DELETE', '/actuator/health', undefined, 405],
+    ['PUT', '/actuator/loggers/ROOT', '{}', 405],
+    ['GET', '/actuator/nope', undefined, 404],
+  ] as const) {
+    const res = await fetch(`${url}${path}`, { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+    assert.equal(res.status, status, `${method} ${path}`);
+    assert.equal(res.headers.get('content-type'), 'application/json', `${method} ${path}`);
+    assert.deepEqual(Object.keys((await res.json()) as object).sort(), ['error', 'path', 'status', 'timestamp'], `${method} ${path}`);
+  }
   nm.availability.setReadiness('REFUSING_TRAFFIC');
   assert.equal((await fetch(`${url}/actuator/health/readiness`)).status, 503);
   assert.equal((await fetch(`${url}/actuator/health`)).status, 503);
@@ -92,12 +112,33 @@ for (const [name, make] of [
     const app = await make(name, nm);
     try {
       await checkEndpoints(app.url, nm);
+      if (name.startsWith('fastify')) {
+        const echo = await fetch(`${app.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+        assert.deepEqual(await echo.json(), { type: 'object', body: { a: 1 } });
+        const v3 = await fetch(`${app.url}/echo`, { method: 'POST', headers: { 'content-type': V3 }, body: '{"a":1}' });
+        assert.equal(v3.status, 415, 'the application has no parser of its own for the actuator type');
+      }
     } finally {
       await app.stop();
       await nm.shutdown();
     }
   });
 }
+
+test('nm.config shows the actuator credentials masked; the endpoints still check the real ones', async () => {
+  const nm = instrument({ serviceName: 'served-secret', ...OPTIONS, actuator: { ...OPTIONS.actuator, auth: { username: 'ops', password: 'hunter2' } } });
+  const app = await nodeApp('', nm);
+  try {
+    assert.deepEqual(nm.config.actuator.auth, { token: undefined, username: 'ops', password: '******' });
+    assert.ok(!JSON.stringify(nm.config).includes('hunter2'));
+    const basic = (pw: string) => ({ authorization: `Basic ${Buffer.from(`ops:${pw}`).toString('base64')}` });
+    assert.equal((await fetch(`${app.url}/actuator/info`, { headers: basic('******') })).status, 401);
+    assert.equal((await fetch(`${app.url}/actuator/info`, { headers: basic('hunter2') })).status, 200);
+  } finally {
+    await app.stop();
+    await nm.shutdown();
+  }
+});
 
 test('endpoints on the management port', async () => {
   const nm = instrument({ serviceName: 'served-mgmt', ...OPTIONS, management: { port: 0, host: '127.0.0.1' } });
