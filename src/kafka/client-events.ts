@@ -34,13 +34,28 @@ interface GroupJoinPayload {
 }
 
 /** Subscribes the client's events; returns the functions that unsubscribe (empty when the client has none). */
+/**
+ * The client's event names, or undefined: @confluentinc/kafka-javascript declares `events` and `on` for kafkajs
+ * compatibility and throws "not implemented" from both.
+ */
+export function eventsOf(client: object): Readonly<Record<string, string>> | undefined {
+  try {
+    const events = (client as InstrumentationEmitterLike).events;
+    return events !== null && typeof events === 'object' ? events : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function bindClientEvents(client: InstrumentationEmitterLike, state: ClientState): (() => void)[] {
-  const events = client.events;
-  if (typeof client.on !== 'function' || events === undefined || events === null) return [];
+  const events = eventsOf(client);
+  if (typeof client.on !== 'function' || events === undefined) return [];
   const offs: (() => void)[] = [];
   const on = (name: string | undefined, listener: (payload: Record<string, unknown>) => void): void => {
     if (typeof name !== 'string') return;
-    const off = client.on!(name, (e) => {
+    let off: unknown;
+    try {
+      off = client.on!(name, (e) => {
       // Telemetry never breaks the client: a payload of an unexpected shape is ignored.
       try {
         const payload = e?.payload;
@@ -48,7 +63,10 @@ export function bindClientEvents(client: InstrumentationEmitterLike, state: Clie
       } catch {
         // ignored
       }
-    });
+      });
+    } catch {
+      return; // a client without this event
+    }
     if (typeof off === 'function') offs.push(off as () => void);
   };
 

@@ -22,6 +22,7 @@
 import { bindClientEvents, type InstrumentationEmitterLike } from './client-events.js';
 import type { ClientState } from './client-metrics.js';
 import { KafkaBatchContext, KafkaReceiverContext, type KafkaListenerInfo } from './context.js';
+import { delegate } from './delegate.js';
 import type { KafkaDeps } from './deps.js';
 import { recordBytes } from './producer.js';
 import type { KafkaRuntime } from './runtime.js';
@@ -117,8 +118,7 @@ export function instrumentConsumer<C extends KafkaConsumerLike>(consumer: C, dep
     };
   }
 
-  const wrapped = Object.create(consumer) as C;
-  Object.assign(wrapped, {
+  return delegate(consumer, {
     subscribe(subscription: KafkaSubscriptionLike) {
       const s = subscription;
       options.onSubscribe?.(s.topics ?? (s.topic !== undefined ? [s.topic] : []));
@@ -131,5 +131,4 @@ export function instrumentConsumer<C extends KafkaConsumerLike>(consumer: C, dep
       return consumer.run(next);
     },
   });
-  return wrapped;
 }

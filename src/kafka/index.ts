@@ -16,6 +16,7 @@
 import { KafkaClientMetrics } from './client-metrics.js';
 import { instrumentConsumer, type ConsumerOptions } from './consumer.js';
 import { kafkaConventions } from './conventions.js';
+import { delegate } from './delegate.js';
 import type { KafkaDeps } from './deps.js';
 import { LagMonitor } from './lag.js';
 import { instrumentProducer, type ProducerOptions } from './producer.js';
@@ -123,7 +124,10 @@ class DefaultKafkaInstrumentation implements KafkaInstrumentation {
       if (admin) await (await admin.catch(() => undefined))?.disconnect();
     });
     const runtime = this.#runtime(
-      clusterOf(async () => (await getAdmin()).describeCluster()),
+      clusterOf(async () => {
+        const a = await getAdmin();
+        return typeof a.describeCluster === 'function' ? a.describeCluster() : {};
+      }),
       options.observationConventions ?? true,
     );
     // Read now, so the cluster id is usually known before the first record is sent.
@@ -131,13 +135,18 @@ class DefaultKafkaInstrumentation implements KafkaInstrumentation {
     const track = options.lag === false ? undefined : (this.#lag ??= new LagMonitor(deps)).source(getAdmin);
     if (options.health !== false) {
       const unregister = deps.health.register('kafka', async () => {
-        const cluster = await (await getAdmin()).describeCluster();
+        const a = await getAdmin();
+        if (typeof a.describeCluster !== 'function') {
+          // @confluentinc/kafka-javascript: no describeCluster; listing topics proves the cluster answers.
+          const topics = await a.listTopics!();
+          return { status: 'UP', details: { topics: topics.length } };
+        }
+        const cluster = await a.describeCluster();
         return { status: 'UP', details: { clusterId: cluster.clusterId, brokers: cluster.brokers.length } };
       });
       this.#closers.push(unregister);
     }
-    const wrapped = Object.create(kafka) as K;
-    Object.assign(wrapped, {
+    return delegate(kafka, {
       producer: (config?: object) => instrumentProducer(kafka.producer(config), deps, runtime, { clientId }),
       consumer: (config: object) => {
         const consumer = kafka.consumer(config as never);
@@ -149,7 +158,6 @@ class DefaultKafkaInstrumentation implements KafkaInstrumentation {
         });
       },
     });
-    return wrapped;
   }
 
   /** An instrumented producer (sends traced and metered). */

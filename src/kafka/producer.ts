@@ -15,6 +15,7 @@
 import { bindClientEvents, type InstrumentationEmitterLike } from './client-events.js';
 import type { ClientState } from './client-metrics.js';
 import { KafkaSenderContext } from './context.js';
+import { delegate } from './delegate.js';
 import type { KafkaDeps } from './deps.js';
 import type { KafkaHeaders } from './headers.js';
 import type { KafkaRuntime } from './runtime.js';
@@ -138,12 +139,11 @@ export function instrumentProducer<P extends KafkaProducerLike>(producer: P, dep
   }
 
   // Delegate everything else to the caller's producer; override only what is observed.
-  const wrapped = Object.create(producer) as P;
-  Object.assign(wrapped, wrapSender(producer), {
+  return delegate(producer, {
+    ...wrapSender(producer),
     async transaction(): Promise<KafkaSenderLike> {
       const tx = await (producer.transaction as () => Promise<KafkaSenderLike>).call(producer);
-      return Object.assign(Object.create(tx) as KafkaSenderLike, wrapSender(tx));
+      return delegate(tx, wrapSender(tx));
     },
   });
-  return wrapped;
 }

@@ -4,6 +4,7 @@
  * remote service of every span), the client library's version, and the listeners to remove at close.
  */
 import { installedVersion } from '../core/supported-versions.js';
+import { eventsOf } from './client-events.js';
 import type { KafkaClientMetrics } from './client-metrics.js';
 import { remoteServiceOf, type ClusterInfo } from './context.js';
 import type { KafkaConventions } from './conventions.js';
@@ -31,7 +32,7 @@ export interface KafkaRuntime {
  * has none. Read once per library from its installed package.json.
  */
 export function clientLibraryVersion(client: object): string {
-  const kafkajs = typeof (client as { events?: unknown }).events === 'object';
+  const kafkajs = eventsOf(client) !== undefined;
   return installedVersion(kafkajs ? 'kafkajs' : '@confluentinc/kafka-javascript') ?? 'unknown';
 }
 
@@ -44,7 +45,7 @@ const CLUSTER_WAIT_MS = 2_000;
  * comes first: sends wait for it, as Spring's KafkaTemplate asks its admin for the cluster id before the first
  * record, so even the first span names the cluster.
  */
-export function clusterOf(describe: (() => Promise<{ clusterId: string }>) | undefined): {
+export function clusterOf(describe: (() => Promise<{ clusterId?: string }>) | undefined): {
   cluster: ClusterInfo;
   fetch: () => void;
   pending: () => Promise<void> | undefined;

@@ -79,7 +79,10 @@ export interface KafkaConsumerLike {
 export interface KafkaAdminLike {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  describeCluster(): Promise<{ clusterId: string; brokers: readonly unknown[] }>;
+  /** kafkajs; @confluentinc/kafka-javascript's admin has none (health then lists topics, the cluster id is unknown). */
+  describeCluster?(): Promise<{ clusterId: string; brokers: readonly unknown[] }>;
+  /** The health check of admins without describeCluster. */
+  listTopics?(): Promise<string[]>;
   fetchTopicOffsets(topic: string): Promise<{ partition: number; high: string; low: string }[]>;
   fetchOffsets(options: { groupId: string; topics?: string[] }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
 }

@@ -112,12 +112,26 @@ for (const produce of ['w3c', 'b3'] as const) {
       assert.equal(clientB.parentId, consumerB.id);
       assert.equal(serverC.parentId, clientB.id);
       assert.equal(producerA.name, `${topic} send`);
-      assert.equal(consumerB.name, `${topic} receive`);
+      // Spring Kafka 4.0 (Boot 4, the default profile) names the listener span `<topic> process`.
+      assert.equal(consumerB.name, `${topic} process`);
       assert.equal(producerA.tags?.['messaging.system'], 'kafka');
+      assert.equal(producerA.tags?.['messaging.operation'], 'publish');
       assert.equal(producerA.tags?.['messaging.destination.name'], topic);
-      assert.equal(producerA.tags?.['peer.service'], 'kafka');
-      assert.equal(consumerB.tags?.['messaging.kafka.consumer_group'], `b-${topic}`);
+      assert.equal(producerA.tags?.['spring.kafka.template.name'], 'kafkaTemplate');
+      const { clusterId } = await admin.describeCluster();
+      // Spring Kafka's remote service, on both kinds (OpenTelemetry's Zipkin exporter writes it as a tag).
+      assert.equal(producerA.tags?.['peer.service'], `Apache Kafka: ${clusterId}`);
+      assert.equal(consumerB.tags?.['peer.service'], `Apache Kafka: ${clusterId}`);
+      assert.equal(consumerB.tags?.['messaging.operation'], 'process');
+      assert.equal(consumerB.tags?.['messaging.kafka.consumer.group'], `b-${topic}`);
+      assert.equal(consumerB.tags?.['spring.kafka.listener.id'], `b-${topic}-0`);
+      assert.match(consumerB.tags?.['messaging.consumer.id'] ?? '', new RegExp(`^b-${topic} - `));
+      assert.equal(consumerB.tags?.['messaging.kafka.source.partition'], '0');
       assert.equal(consumerB.tags?.['messaging.kafka.message.offset'], '0');
+      for (const gone of ['name', 'result', 'exception', 'messaging.kafka.consumer_group']) {
+        assert.equal(consumerB.tags?.[gone], undefined, `no ${gone} tag (Spring has none)`);
+        assert.equal(producerA.tags?.[gone], undefined, `no ${gone} tag (Spring has none)`);
+      }
       // The caller's own header travelled untouched next to the trace headers.
       const consumer = raw().consumer({ groupId: `check-${randomHex(4)}` });
       await consumer.connect();
@@ -132,7 +146,14 @@ for (const produce of ['w3c', 'b3'] as const) {
       assert.equal(headers['x-tenant'], 'acme');
       if (produce === 'w3c') assert.match(headers.traceparent ?? '', new RegExp(`^00-${traceId}-`));
       else assert.match(headers.b3 ?? '', new RegExp(`^${traceId}-`));
-      await waitForSeries(() => nm.scrape(), 'spring_kafka_template_seconds_count', { name: 'service-a', result: 'success', exception: 'none' });
+      await waitForSeries(() => nm.scrape(), 'spring_kafka_template_seconds_count', {
+        error: 'none',
+        messaging_destination_kind: 'topic',
+        messaging_destination_name: topic,
+        messaging_operation: 'publish',
+        messaging_system: 'kafka',
+        spring_kafka_template_name: 'kafkaTemplate',
+      });
       await waitForSeries(() => nm.scrape(), 'kafka_producer_topic_record_send_total', { client_id: 'service-a', topic });
     } finally {
       await close(server);
@@ -185,7 +206,12 @@ test('eachBatch: messages of two traces in one batch, each message\'s work in it
       const producerSpan = byKind(spans, A, 'PRODUCER');
       assert.equal(byKind(spans, A, 'CONSUMER').parentId, producerSpan.id);
     }
-    await waitForSeries(() => nm.scrape(), 'spring_kafka_listener_seconds_count', { name: `batch-${process.pid}`, result: 'success' });
+    await waitForSeries(() => nm.scrape(), 'spring_kafka_listener_seconds_count', {
+      spring_kafka_listener_id: `batch-${process.pid}-0`,
+      messaging_kafka_consumer_group: `batch-${process.pid}`,
+      messaging_operation: 'process',
+      error: 'none',
+    });
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
@@ -235,7 +261,8 @@ test('records from an uninstrumented producer, and with garbage headers: consume
 test('lag gauge equals the real lag of a paused consumer, and drops to 0 once it consumes', async () => {
   const topic = `lag-${process.pid}`;
   await createTopic(topic, 2);
-  const nm = instrument(options());
+  // Health details shown, as Spring's show-details=always (the default, never, shows the status alone).
+  const nm = instrument({ ...options(), actuator: { health: { showDetails: 'always' } } });
   const kafka = nm.kafka.instrument(raw(), { clientId: 'lagger' });
   const group = `lag-${process.pid}`;
   const consumer = kafka.consumer({ groupId: group });
@@ -324,7 +351,12 @@ test('broker stopped and restarted mid-stream: only kafkajs errors reach the cal
     }
     assert.ok(errors.length > 0, 'sends fail while the broker is down');
     for (const err of errors) assert.match((err as Error).name, /^KafkaJS/, `a kafkajs error: ${(err as Error).name}`);
-    await waitForSeries(() => nm.scrape(), 'spring_kafka_template_seconds_count', { name: 'restarter', result: 'failure' });
+    await waitFor('a failed send recorded with its error class', async () => {
+      const text = await nm.scrape();
+      return text.split('\n').some((l) => l.startsWith('spring_kafka_template_seconds_count{') && /error="KafkaJS\w+"/.test(l) && l.includes(`messaging_destination_name="${topic}"`))
+        ? true
+        : undefined;
+    }, 10_000, 50);
     await stack('up', 'kafka');
     await waitFor('sends to succeed again', async () => {
       try {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Consumer, EachMessagePayload, Producer, ProducerRecord } from 'kafkajs';
-import { instrument, type NodemeterOptions } from '../../../src/index.js';
+import { instrument, type KafkaLike, type NodemeterOptions } from '../../../src/index.js';
 import { parseSpringBootLine } from '../../../src/core/fleet.js';
 import { HEADERS_GETTER, HEADERS_SETTER } from '../../../src/kafka/headers.js';
 import { WindowedStat } from '../../../src/kafka/client-metrics.js';
@@ -210,7 +210,7 @@ test('lag: both gauges have their series on the first scrape, with the current v
       consumer: () => stubConsumer().consumer,
       admin: () => admin,
     };
-    const c = nm.kafka.instrument(kafka as never, { clientId: 'lagger', health: false }).consumer({ groupId: 'g' }) as Consumer;
+    const c = nm.kafka.instrument(kafka as unknown as KafkaLike, { clientId: 'lagger', health: false }).consumer({ groupId: 'g' }) as unknown as Consumer;
     await c.subscribe({ topic: 't' });
     const first = await nm.scrape();
     const labels = { client_id: 'lagger', spring_id: 'kafkaConsumerFactory.lagger', topic: 't', partition: '0' };

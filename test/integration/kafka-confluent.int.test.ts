@@ -1,0 +1,150 @@
+// @backends kafka zipkin
+/**
+ * @confluentinc/kafka-javascript (librdkafka underneath, a KafkaJS-compatible API under `.KafkaJS`) through the same
+ * nodemeter wrappers, against the real broker and Zipkin: produce → consume with one trace (W3C and B3 multi, with
+ * Brave's `X-B3-*` header names on the wire), the same Spring Kafka meters and label sets as with kafkajs, the
+ * client families the wrappers give (records and bytes), and lag from the admin's offsets.
+ *
+ * It has no instrumentation events (`consumer.on`/`events` throw "not implemented") and no describeCluster, so
+ * fetch/request/commit latency, rebalances, assigned partitions and connections are absent and the remote service
+ * is `Apache Kafka` without a cluster id: asserted here, documented in docs/guides/kafka.md.
+ *
+ * The package builds librdkafka at install (see docs/guides/kafka.md for the build recipe); a missing package fails
+ * this file, never skips it. Its native addon is built for one Node ABI (NODE_MODULE_VERSION, not N-API), the one
+ * `npm test` runs on: this file runs on Node 22 only, as the slow suites do.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { trace } from '@opentelemetry/api';
+import type { KafkaJS as Confluent } from '@confluentinc/kafka-javascript';
+import { instrument, type Nodemeter } from '../../src/index.js';
+import { waitFor } from '../helpers/http.js';
+import { find, waitForSeries } from '../helpers/series.js';
+import { requireZipkin, waitForTrace, ZIPKIN_URL } from '../helpers/zipkin.js';
+
+const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+const NODE22 = process.versions.node.split('.')[0] === '22';
+const ONLY22 = { skip: !NODE22 && 'the native addon is built for the Node of npm test: runs on Node 22 only' };
+
+// The package's own types: the wrappers' structural types must accept its clients as they are.
+let KafkaJS: typeof Confluent;
+let admin: Confluent.Admin;
+const newKafka = (clientId: string): Confluent.Kafka =>
+  new KafkaJS.Kafka({ kafkaJS: { clientId, brokers: BROKERS, logLevel: KafkaJS.logLevel.NOTHING } });
+
+before(async () => {
+  if (!NODE22) return;
+  if (BROKERS.length === 0) throw new Error('KAFKA_BROKERS must be set (npm test starts the stack and sets it)');
+  requireZipkin();
+  try {
+    KafkaJS = (createRequire(import.meta.url)('@confluentinc/kafka-javascript') as { KafkaJS: typeof Confluent }).KafkaJS;
+  } catch (err) {
+    throw new Error(`@confluentinc/kafka-javascript is a devDependency and must be installed (docs/guides/kafka.md: building it): ${String(err)}`);
+  }
+  admin = newKafka('test-admin').admin();
+  await admin.connect();
+});
+
+after(async () => {
+  await admin?.disconnect();
+});
+
+async function createTopic(topic: string): Promise<void> {
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+  await waitFor(`topic ${topic}`, async () => ((await admin.listTopics()).includes(topic) ? true : undefined), 20_000, 200);
+}
+
+for (const produce of ['w3c', 'b3multi'] as const) {
+  test(`confluent: produce -> consume in one trace (${produce}), Spring Kafka meters and client families as with kafkajs`, ONLY22, async () => {
+    const topic = `confluent-${produce}-${process.pid}`;
+    const group = `confluent-g-${produce}-${process.pid}`;
+    await createTopic(topic);
+    const nm: Nodemeter = instrument({
+      serviceName: `confluent-${process.pid}`,
+      diagLevel: 'error',
+      tracing: {
+        samplingProbability: 1,
+        zipkin: { endpoint: `${ZIPKIN_URL}/api/v2/spans` },
+        export: { scheduledDelayMs: 100 },
+        propagation: { produce: [produce] },
+      },
+    });
+    const kafka = nm.kafka.instrument(newKafka('confluent-svc'), { clientId: 'confluent-svc' });
+    const producer = kafka.producer();
+    const consumer = kafka.consumer({ kafkaJS: { groupId: group, fromBeginning: true } });
+    try {
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic] });
+      const received: { traceId: string | undefined; headers: string[] }[] = [];
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          received.push({ traceId: trace.getActiveSpan()?.spanContext().traceId, headers: Object.keys(message.headers ?? {}) });
+        },
+      });
+      const tracer = trace.getTracer('test');
+      const traceId = await tracer.startActiveSpan('make order', async (span) => {
+        await producer.send({ topic, messages: [{ key: 'k1', value: 'order-1', headers: { 'x-tenant': 'acme' } }] });
+        span.end();
+        return span.spanContext().traceId;
+      });
+      await waitFor('the record consumed', () => (received.length > 0 ? true : undefined), 60_000, 100);
+      assert.equal(received[0]!.traceId, traceId, 'the consumer continues the producer\'s trace');
+      if (produce === 'b3multi') {
+        for (const h of ['X-B3-TraceId', 'X-B3-SpanId', 'X-B3-Sampled']) assert.ok(received[0]!.headers.includes(h), `${h} in ${received[0]!.headers.join()}`);
+        assert.ok(!received[0]!.headers.some((h) => h.startsWith('x-b3-')), received[0]!.headers.join());
+      }
+
+      const spans = await waitForTrace(traceId, 3, 30_000);
+      const producerSpan = spans.find((s) => s.kind === 'PRODUCER');
+      const consumerSpan = spans.find((s) => s.kind === 'CONSUMER');
+      assert.equal(producerSpan?.name, `${topic} send`);
+      assert.equal(consumerSpan?.name, `${topic} process`);
+      assert.equal(consumerSpan?.parentId, producerSpan?.id);
+      assert.equal(consumerSpan?.tags?.['messaging.kafka.consumer.group'], group);
+      assert.equal(consumerSpan?.tags?.['spring.kafka.listener.id'], `${group}-0`);
+      // No describeCluster in this client's admin: Spring's remote service without a cluster id.
+      assert.equal(producerSpan?.tags?.['peer.service'], 'Apache Kafka');
+
+      await waitForSeries(() => nm.scrape(), 'spring_kafka_template_seconds_count', {
+        error: 'none',
+        messaging_destination_kind: 'topic',
+        messaging_destination_name: topic,
+        messaging_operation: 'publish',
+        messaging_system: 'kafka',
+        spring_kafka_template_name: 'kafkaTemplate',
+      });
+      await waitForSeries(() => nm.scrape(), 'spring_kafka_listener_seconds_count', {
+        error: 'none',
+        messaging_kafka_consumer_group: group,
+        messaging_operation: 'process',
+        messaging_source_kind: 'topic',
+        messaging_source_name: topic,
+        messaging_system: 'kafka',
+        spring_kafka_listener_id: `${group}-0`,
+      });
+      const text = await nm.scrape();
+      const base = { client_id: 'confluent-svc', spring_id: 'kafkaConsumerFactory.confluent-svc', topic };
+      const consumed = find(text, 'kafka_consumer_fetch_manager_records_consumed_total', base);
+      assert.equal(consumed?.value, 1);
+      assert.equal(consumed?.labels.kafka_version, createRequire(import.meta.url)('@confluentinc/kafka-javascript/package.json').version);
+      assert.equal(find(text, 'kafka_consumer_fetch_manager_bytes_consumed_total', base)?.value, 'k1'.length + 'order-1'.length);
+      assert.equal(find(text, 'kafka_producer_topic_record_send_total', { client_id: 'confluent-svc', topic })?.value, 1);
+      assert.equal(find(text, 'kafka_producer_record_send_total', { client_id: 'confluent-svc' })?.value, 1);
+      // Families that need kafkajs' instrumentation events are absent for this client.
+      assert.equal(find(text, 'kafka_consumer_fetch_manager_fetch_total', { client_id: 'confluent-svc' }), undefined);
+      // Lag from the admin's offsets: the group committed its offset, so lag reaches 0.
+      await waitFor('lag series at 0', async () => {
+        const t = await nm.scrape();
+        const lag = find(t, 'kafka_consumer_fetch_manager_records_lag', { client_id: 'confluent-svc', topic, partition: '0' });
+        const max = find(t, 'kafka_consumer_fetch_manager_records_lag_max', { client_id: 'confluent-svc', topic, partition: '0' });
+        return lag?.value === 0 && max?.value === 0 ? true : undefined;
+      }, 30_000, 250);
+    } finally {
+      await consumer.disconnect();
+      await producer.disconnect();
+      await nm.shutdown();
+    }
+  });
+}
