@@ -74,7 +74,10 @@ export const ACTUATOR: Integration<ActuatorDeps, ActuatorHandle, ActuatorShares>
     const availability = createAvailability();
     const removeDisk = health.register('diskSpace', diskSpaceIndicator());
     closers.add('disk space health', removeDisk);
-    if (config.health.probes) closers.add('availability health', registerAvailabilityIndicators(health, availability));
+    // Not removed at shutdown (they hold nothing): health answers OUT_OF_SERVICE during and after the shutdown.
+    if (config.health.probes) registerAvailabilityIndicators(health, availability);
+    // Shutdown's first step, as Spring on context close: the readiness probe answers 503 before anything closes.
+    closers.add('readiness', () => availability.setReadiness('REFUSING_TRAFFIC'), 'refuse');
 
     const actuator = createActuatorRouter({
       basePath: config.basePath,

@@ -11,11 +11,16 @@
  * Generic over what it needs and gives, so this file knows nothing above the ground floor: each integration names
  * its own deps with its own interfaces, and the root checks at compile time that it can give them.
  */
-import type { Closer } from './lifecycle.js';
+import type { Closer, ShutdownPhase } from './lifecycle.js';
 
 /** Where an integration registers what shutdown() must undo, and whether shutdown already ran. */
 export interface Closers {
-  add(name: string, close: Closer): void;
+  /**
+   * A shutdown step. `phase` (lifecycle.ts): `refuse` (readiness), `drain` (work in flight finishes, bounded by
+   * the phase timeout) or `close` (the default: flush, unbind, close; run last added first). `onSignalOnly`: only
+   * when nodemeter handles a signal (closing the application's own listeners).
+   */
+  add(name: string, close: Closer, phase?: ShutdownPhase, onSignalOnly?: boolean): void;
   readonly isShutDown: boolean;
 }
 

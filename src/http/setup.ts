@@ -13,6 +13,7 @@ import { fastifyPlugin, type FastifyPlugin } from './fastify.js';
 import type { ResolvedHttpConfig } from './options.js';
 import { HttpServerConvention } from './server-convention.js';
 import { observeHttpServers } from './server-observer.js';
+import { HttpServerDrain } from './server-drain.js';
 
 /** What the HTTP integration needs. */
 export interface HttpDeps {
@@ -47,6 +48,12 @@ export const HTTP: Integration<HttpDeps, HttpHandle> = {
         routeResolver: options.server.routeResolver,
       });
       closers.add('http server observer', unsubscribe);
+      // Graceful shutdown of the servers the process serves on: only when nodemeter handles the signal (they are
+      // the application's; a call of shutdown() alone leaves them open). See server-drain.ts.
+      const drain = new HttpServerDrain(isManagementServer);
+      closers.add('http server drain handler', observations.addHandler(drain));
+      closers.add('http server listen watch', drain.watchListening());
+      closers.add('http servers', (deadline) => drain.drain(deadline), 'drain', true);
     }
     if (options.client.enabled) {
       closers.add('http client observer', observeHttpClients(observations, new HttpClientConvention()));

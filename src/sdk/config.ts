@@ -34,6 +34,7 @@ import {
 } from '../logging/options.js';
 import { METRICS_OPTIONS, validateTags, type MetricsEnv, type MetricsOptions, type ResolvedMetricsConfig } from '../metrics/options.js';
 import { TRACING_OPTIONS, type ResolvedTracingConfig, type TracingEnv, type TracingOptions } from '../tracing/options.js';
+import { SHUTDOWN_OPTIONS, type ResolvedShutdownConfig, type ShutdownEnv, type ShutdownOptions } from '../core/shutdown-options.js';
 
 /** Options of {@link instrument}. Every field is optional. @since 0.1.0 */
 export interface NodemeterOptions {
@@ -51,6 +52,8 @@ export interface NodemeterOptions {
   tracing?: TracingOptions;
   /** Application logs: trace ids in every line, console format, shipping to a Loki push receiver. @experimental */
   logging?: LoggingOptions;
+  /** Graceful shutdown on SIGTERM/SIGINT and `shutdown()`: readiness 503 first, drain, flush. @since 0.3.0 */
+  shutdown?: ShutdownOptions;
   /** Level of nodemeter's own diagnostics on stderr. Default `warn`. */
   diagLevel?: DiagLevel;
   /**
@@ -70,6 +73,7 @@ export interface ResolvedConfig {
   logging: ResolvedLoggingConfig;
   actuator: ResolvedActuatorConfig;
   management: ResolvedManagementConfig;
+  shutdown: ResolvedShutdownConfig;
   diagLevel: DiagLevel;
   /** The fleet profile (core/fleet.ts), a plain value any integration may read. */
   springBoot: SpringBootLine;
@@ -89,9 +93,10 @@ export const AREAS = {
   http: HTTP_OPTIONS,
   tracing: TRACING_OPTIONS,
   logging: LOGGING_OPTIONS,
+  shutdown: SHUTDOWN_OPTIONS,
 } as const satisfies { [K in AreaKey]: OptionArea<ResolvedConfig[K], object> };
 
-type AreaKey = 'metrics' | 'http' | 'tracing' | 'logging' | 'actuator' | 'management';
+type AreaKey = 'metrics' | 'http' | 'tracing' | 'logging' | 'actuator' | 'management' | 'shutdown';
 
 /** What the environment contributed, already parsed (see config-env.ts): root values and one entry per area. */
 export interface EnvConfig {
@@ -105,6 +110,7 @@ export interface EnvConfig {
   management?: ManagementEnv;
   logging?: LoggingEnv;
   http?: object;
+  shutdown?: ShutdownEnv;
 }
 
 /** Levels of nodemeter's own diagnostics, as `diagLevel` and NODEMETER_LOG_LEVEL take them. */

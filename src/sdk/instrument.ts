@@ -14,7 +14,7 @@
  */
 import { Diag } from '../core/diag.js';
 import { globalSlot } from '../core/global.js';
-import { Lifecycle } from '../core/lifecycle.js';
+import { Lifecycle, type ShutdownCause } from '../core/lifecycle.js';
 import { Warnings } from '../core/warnings.js';
 import { createHealthRegistry, type HealthRegistry } from '../health/registry.js';
 import type { ActuatorRouter } from '../actuator/router.js';
@@ -32,6 +32,7 @@ import { resolveConfig, type NodemeterOptions, type ResolvedConfig } from './con
 import { readEnv } from './config-env.js';
 import { INTEGRATIONS, type SetupDeps } from './integrations.js';
 import { defaultServiceName } from './service-name.js';
+import { shutdownOnSignals } from './shutdown.js';
 
 /** What instrument() returns. @since 0.1.0 */
 export interface Nodemeter extends HttpHandle {
@@ -74,7 +75,12 @@ export interface Nodemeter extends HttpHandle {
   readonly kafka: KafkaInstrumentation;
   /** The tracing setup (tracer, flush); undefined when tracing is off. */
   readonly tracing: TracingSetup | undefined;
-  /** Unbinds every binder, closes the management server, flushes; never rejects. Safe to call twice. */
+  /**
+   * The ordered shutdown (docs/guides/shutdown.md): readiness answers 503, Kafka handlers in flight finish, spans
+   * and log lines are flushed, binders unbound, the management server closed; each phase bounded by
+   * `shutdown.timeoutPerPhaseMs`. The application's HTTP servers are closed gracefully only when the shutdown comes
+   * from a signal nodemeter handles. Never rejects; a second call (or a signal) gets the same promise.
+   */
   shutdown(): Promise<void>;
   /** True after shutdown() was called. */
   readonly isShutDown: boolean;
@@ -115,7 +121,17 @@ export function instrument(options: NodemeterOptions = {}): Nodemeter {
 }
 
 function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): LiveHandle {
-  const lifecycle = new Lifecycle(diag);
+  const lifecycle = new Lifecycle(diag, config.shutdown);
+  // The shutdown, by a call or a signal; whichever comes first, the other gets the same promise.
+  let stopSignals = (): void => {};
+  const shutdown = (cause: ShutdownCause): Promise<void> => {
+    const slot = globalSlot<LiveHandle>();
+    if (slot.handle === handle) slot.handle = undefined;
+    const done = lifecycle.isShutDown;
+    const running = lifecycle.shutdown(cause);
+    // Signals stay ours until the shutdown is over: a second one meanwhile must not find Node's default.
+    return done ? running : running.then(() => stopSignals());
+  };
   // With tracing on, counters and timers carry the ids of sampled spans as OpenMetrics exemplars.
   const registry = new PrometheusMeterRegistry(
     { application: config.serviceName, ...config.commonTags },
@@ -134,11 +150,7 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     diag,
     observations,
     scrape: (format?: ExpositionFormat) => registry.scrape(format),
-    shutdown() {
-      const slot = globalSlot<LiveHandle>();
-      if (slot.handle === handle) slot.handle = undefined;
-      return lifecycle.shutdown();
-    },
+    shutdown: () => shutdown('call'),
     get isShutDown() {
       return lifecycle.isShutDown;
     },
@@ -161,5 +173,6 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     if (parts.handle) Object.defineProperties(handle, Object.getOwnPropertyDescriptors(parts.handle));
     if (parts.shares) Object.assign(deps, parts.shares);
   }
+  stopSignals = shutdownOnSignals(config, shutdown);
   return handle as LiveHandle;
 }

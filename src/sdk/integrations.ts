@@ -78,7 +78,9 @@ function entry<O>(integration: Integration<SetupDeps & { readonly options: O }>,
 const LOGGING: Integration<SetupDeps> = {
   name: 'logging',
   setup({ config, serviceName, ownMetrics, observations, diag }, closers) {
-    const logging = setupLogging(config.logging, { serviceName, registry: ownMetrics, diag });
+    // The logs are flushed by the whole ordered shutdown, which the root runs on signals (sdk/shutdown.ts): the
+    // logging setup must not listen to them itself.
+    const logging = setupLogging({ ...config.logging, flushOnSignals: false }, { serviceName, registry: ownMetrics, diag });
     closers.add('logging', () => logging.shutdown());
     // Errors escaping request handlers and Kafka listeners are logged once, at ERROR (logging/unhandled-errors.ts).
     closers.add('unhandled error log', observations.addHandler(new UnhandledErrorLogHandler(() => logging.logger, config.logging.keys)));
