@@ -50,7 +50,11 @@ export function observeHttpServers(
     if (excludedServer !== undefined && excludedServer(server)) return;
     if (prefix !== undefined) {
       const url = request.url;
-      if (url !== undefined && url.startsWith(prefix) && (url.length === prefix.length || '/?'.includes(url[prefix.length] as string))) return;
+      if (url !== undefined && url.startsWith(prefix) && (url.length === prefix.length || '/?'.includes(url[prefix.length] as string))) {
+        // On Node 22 a scope entered for the previous request on this connection would still be current here.
+        observations.clearScope();
+        return;
+      }
     }
     if (serverContextOf(request) !== undefined) return; // another copy of nodemeter observes it already
     const ctx = new HttpServerContext(request, response, convention);
@@ -58,6 +62,14 @@ export function observeHttpServers(
     attachServerContext(request, response, ctx);
     response.on('close', onClose);
     observations.start(ctx);
+    // The request's scope for the handler, with or without a framework integration: the server emits 'request'
+    // right after this channel returns, in the same synchronous execution, so entering the scope here makes the
+    // span current in the handler and in everything it schedules (outgoing calls, log lines).
+    observations.enterScope(ctx);
+    // Body chunks that arrive later are read in the socket's scope, not the handler's; listeners added to the
+    // request run in the request's scope instead. Only requests with a body pay for it.
+    const h = request.headers;
+    if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) observations.bindEmitter(ctx, request);
   };
   diagnosticsChannel.subscribe(CHANNEL, onStart);
   return () => {

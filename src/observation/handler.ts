@@ -26,6 +26,14 @@ export interface ObservationHandler {
   inScope?<A, T>(context: ObservationContext, fn: (arg: A) => T, arg: A): T;
   /** Runs `fn` (with `thisArg` and the arguments) in the scope that was current when `context` started. @since 0.2.0 */
   inParentScope?(context: ObservationContext, fn: NodeCallback, thisArg: unknown, err: unknown, a: unknown, b: unknown): unknown;
+  /**
+   * Makes this observation current for the rest of the synchronous execution and what it schedules
+   * (AsyncLocalStorage.enterWith), for work that runs after the integration returns: a server's request handler
+   * runs after the diagnostics channel that starts the observation. @since 0.3.0
+   */
+  enterScope?(context: ObservationContext): void;
+  /** Makes no observation current for the rest of the synchronous execution, if one is. @since 0.3.0 */
+  clearScope?(): void;
   /** Makes listeners added to `emitter` later run with this observation current. */
   bindEmitter?(context: ObservationContext, emitter: EventEmitter): void;
   /** True while work must not be observed (e.g. a span exporter sending spans). */

@@ -61,6 +61,17 @@ export interface ObservationRegistry {
    */
   inScope<T>(context: ObservationContext, fn: () => T): T;
   inScope<A, T>(context: ObservationContext, fn: (arg: A) => T, arg: A): T;
+  /**
+   * Makes the observation current for the rest of the synchronous execution and what it schedules, where `inScope`
+   * cannot wrap the work: a node:http request handler runs after the channel that starts its observation returns.
+   * @since 0.3.0
+   */
+  enterScope(context: ObservationContext): void;
+  /**
+   * Makes no observation current for the rest of the synchronous execution (a request that is not observed must
+   * not run in the scope a previous request entered on the same connection). @since 0.3.0
+   */
+  clearScope(): void;
   /** Listeners added to `emitter` from now on run in the observation's scope (bodies read after routing). */
   bindEmitter(context: ObservationContext, emitter: EventEmitter): void;
   /** True when a recorded observation is current, so a child started now would be kept. @since 0.2.0 */
@@ -253,6 +264,32 @@ class DefaultObservationRegistry implements ObservationRegistry {
     } catch (err) {
       this.#failed(`convention ${convention.name}`, 'lowCardinalityValues', err);
       for (let i = 0; i < convention.lowCardinalityKeyNames.length; i++) out[i] = 'UNKNOWN';
+    }
+  }
+
+  enterScope(context: ObservationContext): void {
+    const handlers = this.#handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      const h = handlers[i] as ObservationHandler;
+      if (h.enterScope === undefined || !h.supportsContext(context)) continue;
+      try {
+        h.enterScope(context);
+      } catch (err) {
+        this.#failed(h.name, 'enterScope', err);
+      }
+    }
+  }
+
+  clearScope(): void {
+    const handlers = this.#handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      const h = handlers[i] as ObservationHandler;
+      if (h.clearScope === undefined) continue;
+      try {
+        h.clearScope();
+      } catch (err) {
+        this.#failed(h.name, 'clearScope', err);
+      }
     }
   }
 

@@ -6,7 +6,7 @@
  * If the application registered its own OpenTelemetry tracer provider first, nodemeter does not fight it: it uses
  * that provider (and its exporter, sampler, propagator and context manager) for its spans and says so once.
  */
-import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
 import type { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from './options.js';
 import type { Diag } from '../core/diag.js';
@@ -40,6 +40,11 @@ export interface TracingSetup {
  */
 export interface TracingRuntime extends TracingSetup {
   readonly tracer: Tracer & NodemeterTracer;
+  /**
+   * Makes a context current for the rest of the synchronous execution (the request handler of a node:http server
+   * runs after the channel that starts its observation); undefined when the context manager is not nodemeter's.
+   */
+  readonly enterContext: ((ctx: Context) => void) | undefined;
 }
 
 export function setupTracing(
@@ -55,12 +60,18 @@ export function setupTracing(
     labelNames: ['result', 'reason'],
   });
   const endpoint = config.zipkin.endpoint;
+  // Export failures already reported as SPAN_EXPORT_FAILED: the flush at shutdown fails with the same error, and a
+  // service without a Zipkin should see one warning that says what to do, not a second one without advice.
+  const reported = new WeakSet<object>();
   const spanProcessors = [];
   if (config.zipkin.enabled) {
     const exporter = new CountingExporter(
       new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName }),
       spans,
-      (error) => diag.warn(Warnings.SPAN_EXPORT_FAILED, { endpoint, error }, endpoint),
+      (error) => {
+        if (error !== null && typeof error === 'object') reported.add(error);
+        diag.warn(Warnings.SPAN_EXPORT_FAILED, { endpoint, error }, endpoint);
+      },
       { endpoint, timeoutMs: config.export.exportTimeoutMs },
     );
     spanProcessors.push(
@@ -87,6 +98,7 @@ export function setupTracing(
     return {
       tracer: trace.getTracer('nodemeter', VERSION),
       ownProvider: false,
+      enterContext: undefined,
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     };
@@ -100,15 +112,32 @@ export function setupTracing(
   return {
     tracer: provider.getTracer('nodemeter', VERSION),
     ownProvider: true,
+    enterContext: ownContext ? enterWith(contextManager) : undefined,
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       try {
         await provider.shutdown();
+      } catch (err) {
+        if (!(err !== null && typeof err === 'object' && reported.has(err))) throw err;
+        diag.debug(`tracing shut down; the last spans were not exported: ${String(err)}`);
       } finally {
         trace.disable();
         if (ownContext) context.disable();
         if (ownPropagator) propagation.disable();
       }
     },
+  };
+}
+
+/**
+ * The manager's `attach()` (context-async-hooks 2.x, experimental: AsyncLocalStorage `enterWith`, or `withScope`
+ * on Node 25.9+), without its restore token: the context stays current until the execution ends or another is
+ * entered. Undefined if this version of the manager has no attach.
+ */
+function enterWith(manager: object): ((ctx: Context) => void) | undefined {
+  const attach = (manager as { attach?: (ctx: Context) => unknown }).attach;
+  if (typeof attach !== 'function') return undefined;
+  return (ctx) => {
+    attach.call(manager, ctx);
   };
 }

@@ -59,12 +59,21 @@ function errorMessage(error: unknown): string {
   return typeof error === 'string' ? error : 'error';
 }
 
+/**
+ * Makes a context current for the rest of the synchronous execution (the context manager's AsyncLocalStorage
+ * `enterWith`). The OpenTelemetry API has no such call, so the provider that owns the context manager gives it.
+ */
+export type EnterContext = (context: Context) => void;
+
 export class TracingObservationHandler implements ObservationHandler {
   readonly name = 'tracing';
   readonly #tracer: Tracer;
+  readonly #enter: EnterContext | undefined;
 
-  constructor(tracer: Tracer) {
+  /** Without `enter` (an application's own context manager), enterScope and clearScope do nothing. */
+  constructor(tracer: Tracer, enter?: EnterContext) {
     this.#tracer = tracer;
+    this.#enter = enter;
   }
 
   /** Conventions may opt out of spans (`spans: false`: meters only). */
@@ -128,6 +137,16 @@ export class TracingObservationHandler implements ObservationHandler {
   inScope<A, T>(ctx: ObservationContext, fn: (arg: A) => T, arg: A): T {
     const traceContext = ctx.get(kTraceContext);
     return traceContext === undefined ? fn(arg) : context.with(traceContext, fn, undefined, arg);
+  }
+
+  enterScope(ctx: ObservationContext): void {
+    const traceContext = ctx.get(kTraceContext);
+    if (traceContext !== undefined && this.#enter !== undefined) this.#enter(traceContext);
+  }
+
+  /** Only when a span is current: most unobserved requests have nothing to clear and pay one lookup. */
+  clearScope(): void {
+    if (this.#enter !== undefined && trace.getSpan(context.active()) !== undefined) this.#enter(ROOT_CONTEXT);
   }
 
   /** Driver callbacks run in the context their query was issued from, not in the socket's. */

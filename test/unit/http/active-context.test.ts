@@ -1,0 +1,109 @@
+/**
+ * The request's span is current inside the handler of every observed node:http server, without a framework
+ * integration: in the handler itself, in what it schedules, in body listeners of a request whose body arrives in
+ * later chunks, and not in a request nodemeter does not observe that follows on the same keep-alive connection
+ * (on Node 22 the scope entered for one request would otherwise stay on the connection).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http, { type Server } from 'node:http';
+import { instrument, currentTraceContext, type Nodemeter } from '../../../src/index.js';
+import { close, listen } from '../../helpers/http.js';
+
+let nm: Nodemeter;
+let server: Server;
+let base: string;
+const seen = new Map<string, { handler?: string; timer?: string; body?: string }>();
+
+before(async () => {
+  nm = instrument({
+    serviceName: 'active-context',
+    diagLevel: 'silent',
+    tracing: { samplingProbability: 1, zipkin: { enabled: false } },
+  });
+  server = http.createServer((req, res) => {
+    const key = req.url as string;
+    const entry: { handler?: string; timer?: string; body?: string } = { handler: currentTraceContext()?.traceId };
+    seen.set(key, entry);
+    let last: string | undefined;
+    req.on('data', () => {
+      last = currentTraceContext()?.traceId;
+    });
+    req.on('end', () => {
+      entry.body = last;
+      setTimeout(() => {
+        entry.timer = currentTraceContext()?.traceId;
+        res.end('ok');
+      }, 1);
+    });
+  });
+  base = await listen(server);
+});
+
+after(async () => {
+  await close(server);
+  await nm.shutdown();
+});
+
+const TRACE = '0af7651916cd43dd8448eb211c80319c';
+
+function call(agent: http.Agent, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${path}`, { agent, method: body ? 'POST' : 'GET', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('a plain handler runs with the request span current, continuing the caller', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await call(agent, '/plain', { traceparent: `00-${TRACE}-b7ad6b7169203331-01` });
+    assert.deepEqual(seen.get('/plain'), { handler: TRACE, timer: TRACE, body: undefined });
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('body chunks read after the handler returned still see the request span', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await call(agent, '/upload', { traceparent: `00-${TRACE}-b7ad6b7169203331-01` }, Buffer.alloc(512 * 1024, 1));
+    assert.deepEqual(seen.get('/upload'), { handler: TRACE, timer: TRACE, body: TRACE });
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('an unobserved request on the same connection does not inherit the previous request span', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await call(agent, '/first', { traceparent: `00-${TRACE}-b7ad6b7169203331-01` });
+    // Actuator paths on the application's port are not observed (Spring excludes them too).
+    await call(agent, '/actuator/health');
+    assert.equal(seen.get('/first')?.handler, TRACE);
+    assert.equal(seen.get('/actuator/health')?.handler, undefined);
+    assert.equal(seen.get('/actuator/health')?.timer, undefined);
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('each request of a keep-alive connection gets its own span', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await call(agent, '/one');
+    await call(agent, '/two');
+    const one = seen.get('/one');
+    const two = seen.get('/two');
+    assert.ok(one?.handler && two?.handler, 'both handlers ran in a span');
+    assert.notEqual(one.handler, two.handler, 'new root traces, not the previous request');
+    assert.equal(one.timer, one.handler);
+    assert.equal(two.timer, two.handler);
+  } finally {
+    agent.destroy();
+  }
+});
