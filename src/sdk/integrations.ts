@@ -83,7 +83,10 @@ const LOGGING: Integration<SetupDeps> = {
     const logging = setupLogging({ ...config.logging, flushOnSignals: false }, { serviceName, registry: ownMetrics, diag });
     closers.add('logging', () => logging.shutdown());
     // Errors escaping request handlers and Kafka listeners are logged once, at ERROR (logging/unhandled-errors.ts).
-    closers.add('unhandled error log', observations.addHandler(new UnhandledErrorLogHandler(() => logging.logger, config.logging.keys)));
+    const unhandled = new UnhandledErrorLogHandler(() => logging.logger, config.logging.keys);
+    closers.add('unhandled error log', observations.addHandler(unhandled));
+    // And the uncaught exception or unhandled rejection ending the process (a bare node:http listener's).
+    closers.add('uncaught error log', unhandled.monitorProcess());
     // /actuator/loggers reads and sets the levels of the application logger and its named children.
     const loggerLevels = createLoggingLevels(() => logging.logger);
     return {

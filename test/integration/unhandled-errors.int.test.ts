@@ -3,11 +3,15 @@
  * An error that escapes an Express handler, a Fastify handler or a Kafka listener reaches the real log receiver
  * (VictoriaLogs, Loki push) exactly once, at ERROR (`{level="ERROR"}`), with its stack and the trace id of the
  * request or record it ended, as Spring logs it. An error the application's own Express error handler answers is
- * not logged; a 4xx reaching the final handler is not logged at ERROR either.
+ * not logged; a 4xx reaching the final handler is not logged at ERROR either. A bare node:http request listener that
+ * throws (or an async one that rejects) still ends the process as Node does, now with its ERROR line shipped
+ * before it exits (child processes, test/fixtures/logging/uncaught-http-child.ts).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import express from 'express';
@@ -169,4 +173,64 @@ test('Kafka: a listener that throws is logged once per failed delivery at ERROR 
     await consumer.disconnect();
     await nm.shutdown();
   }
+});
+
+/** Runs the bare node:http child, sends it one request with a known trace id, and waits for it to die. */
+async function crashChild(app: string, mode: 'throw' | 'reject', extra: Record<string, string> = {}) {
+  const file = fileURLToPath(new URL('../fixtures/logging/uncaught-http-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    env: { ...process.env, APP: app, MODE: mode, LOKI_URL: lokiPushUrl(), ZIPKIN_URL, ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (err += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  try {
+    const url = await waitFor(`${app} to listen`, () => {
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${err}`);
+      return /^(http:\/\/\S+)$/m.exec(out)?.[1];
+    }, 30_000, 50);
+    const traceId = randomHex(16);
+    // The connection dies with the process: no answer.
+    await untracedFetch(`${url}/orders/42`, { headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` }, signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+    return { traceId, code: await exited, stderr: err };
+  } finally {
+    clearTimeout(killer);
+  }
+}
+
+for (const mode of ['throw', 'reject'] as const) {
+  test(`bare node:http: a listener that ${mode === 'throw' ? 'throws' : 'rejects'} still ends the process, and its one ERROR line with the stack and trace id is shipped first`, async () => {
+    const app = `http-${mode}-${process.pid}`;
+    const { traceId, code, stderr } = await crashChild(app, mode);
+    const Err = mode === 'throw' ? 'TypeError: thrown in /orders/42' : 'RangeError: rejected in /orders/42';
+    assert.equal(code, 1, 'Node\'s exit status for an uncaught error');
+    assert.ok(stderr.includes(Err), `Node still prints the error: ${stderr}`);
+    const lines = await errorLines(app, 1);
+    assert.equal(lines.length, 1, JSON.stringify(lines));
+    const line = lines[0]!;
+    const msg = line._msg ?? '';
+    assert.equal(line.traceId, traceId, `the trace id of the request: ${JSON.stringify(line)}`);
+    assert.match(line.spanId ?? '', /^[0-9a-f]{16}$/);
+    assert.ok(msg.includes(`[${traceId}-${line.spanId}]`), msg);
+    const what = mode === 'throw' ? 'Uncaught exception' : 'Unhandled rejection';
+    assert.ok(msg.includes(`${what} in http get: ${Err}`), msg);
+    assert.ok(msg.includes('"http.url":"/orders/42"'), `the request it belongs to: ${msg}`);
+    assert.ok(msg.includes(`\n${Err}\n    at `), `with its stack: ${msg}`);
+  });
+}
+
+test('bare node:http: with the application\'s own uncaughtException listener, it decides and nodemeter logs nothing', async () => {
+  const app = `http-apphandler-${process.pid}`;
+  const { code } = await crashChild(app, 'throw', { APP_HANDLER: '1' });
+  assert.equal(code, 3, 'the application\'s handler ran');
+  // Its `started` line arrives through the exit flush: once it is there, an ERROR line would be too.
+  await waitFor(`${app} started line`, async () => {
+    await forceFlush();
+    return (await query(`{app="${app}",level="INFO"}`)).length > 0 ? true : undefined;
+  }, 20_000, 200);
+  assert.deepEqual(await query(`{app="${app}",level="ERROR"}`), []);
 });
