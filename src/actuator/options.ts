@@ -33,6 +33,14 @@ import {
   type EnvSource,
   type OptionArea,
 } from '../core/validate.js';
+import { isPreloaded } from '../core/global.js';
+
+/**
+ * The management port when the process is started with `nodemeter/register` and no port is configured: a plain
+ * node:http application cannot have the actuator on its own routes without a code change, so it gets a port of its
+ * own, as a Spring service with `management.server.port` (8081 is the port Spring's guides use for it).
+ */
+export const PRELOAD_MANAGEMENT_PORT = 8081;
 
 /**
  * What `nm.config` shows in place of a secret (the bearer token, the basic-auth password), as Spring's `/env` and
@@ -295,7 +303,7 @@ export function resolveManagementOptions(options: unknown, env: ManagementEnv = 
   const management = optObject(path, options) ?? {};
   checkKeys(path, management, ['port', 'host', 'onPortTaken']);
   return {
-    port: optInt(`${path}.port`, management.port, 0, 65535) ?? env.port,
+    port: optInt(`${path}.port`, management.port, 0, 65535) ?? env.port ?? (isPreloaded() ? PRELOAD_MANAGEMENT_PORT : undefined),
     host: optString(`${path}.host`, management.host) ?? env.host ?? '0.0.0.0',
     onPortTaken: optOneOf(`${path}.onPortTaken`, management.onPortTaken, ['fallback', 'fail'] as const) ?? env.onPortTaken ?? 'fallback',
   };

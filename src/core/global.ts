@@ -17,3 +17,16 @@ export function globalSlot<T>(): GlobalSlot<T> {
   }
   return slot;
 }
+
+/** Set by `nodemeter/register` before it instruments: the process is instrumented from its start command. */
+const kPreloaded = Symbol.for('nodemeter.0.preloaded');
+
+/** Marks this process as started with `--import nodemeter/register` / `-r nodemeter/register`. */
+export function markPreloaded(): void {
+  Object.defineProperty(globalThis, kPreloaded, { value: true, enumerable: false, configurable: true, writable: false });
+}
+
+/** True when `nodemeter/register` instruments this process (automatic integrations and a management port default on). */
+export function isPreloaded(): boolean {
+  return (globalThis as unknown as Record<symbol, unknown>)[kPreloaded] === true;
+}

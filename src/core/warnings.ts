@@ -111,7 +111,10 @@ export const Warnings = {
     'NMWRN008',
     (p: { endpoint: string; error: unknown }) =>
       `span export to ${p.endpoint} failed (${reason(p.error)}); ` +
-      'the service keeps running, lost spans are counted in nodemeter_spans_total{result="dropped"}',
+      'the service keeps running, lost spans are counted in nodemeter_spans_total{result="dropped"}. ' +
+      'Tracing is on by default and sends to localhost:9411 as Spring Boot does: point it at your Zipkin with ' +
+      'MANAGEMENT_ZIPKIN_TRACING_ENDPOINT (tracing.zipkin.endpoint), or turn export off with ' +
+      'OTEL_TRACES_EXPORTER=none (tracing.zipkin.enabled: false), or tracing with MANAGEMENT_TRACING_ENABLED=false',
   ),
 
   /** The application registered its own OpenTelemetry tracer provider; nodemeter uses it instead of its own. */
@@ -254,6 +257,23 @@ export const Warnings = {
     (p: { package: string; version: string; range: string; without: string }) =>
       `${p.package} ${p.version} is outside the versions nodemeter supports (${p.range}); ` +
       `it is instrumented through its public API only, without ${p.without}`,
+  ),
+
+  /** This Node has no synchronous module hooks; the automatic integrations that need them are not installed. */
+  AUTO_HOOKS_UNAVAILABLE: warning(
+    'NMWRN050',
+    (p: { node: string; missing: string }) =>
+      `Node ${p.node} has no module.registerHooks (Node 22.15+ has it): ${p.missing} are not instrumented ` +
+      'automatically; hand them over explicitly (nm.kafka.instrument(), nm.db.bind(), nm.expressErrorHandler()) ' +
+      'or run a newer Node. HTTP servers and clients, Express routes and Fastify are instrumented all the same',
+  ),
+
+  /** An automatic integration could not instrument a library object; the application gets it uninstrumented. */
+  AUTO_INSTRUMENT_FAILED: warning(
+    'NMWRN051',
+    (p: { what: string; error: unknown }) =>
+      `nodemeter could not instrument a ${p.what} automatically (${reason(p.error)}); it works uninstrumented ` +
+      '(set NODEMETER_AUTO_<NAME>=false to stop trying, and hand it over explicitly)',
   ),
 } as const;
 

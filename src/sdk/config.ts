@@ -34,6 +34,7 @@ import {
 } from '../logging/options.js';
 import { METRICS_OPTIONS, validateTags, type MetricsEnv, type MetricsOptions, type ResolvedMetricsConfig } from '../metrics/options.js';
 import { TRACING_OPTIONS, type ResolvedTracingConfig, type TracingEnv, type TracingOptions } from '../tracing/options.js';
+import { AUTO_OPTIONS, type AutoEnv, type AutoOptions, type ResolvedAutoConfig } from '../auto/options.js';
 import { SHUTDOWN_OPTIONS, type ResolvedShutdownConfig, type ShutdownEnv, type ShutdownOptions } from '../core/shutdown-options.js';
 
 /** Options of {@link instrument}. Every field is optional. @since 0.1.0 */
@@ -52,6 +53,11 @@ export interface NodemeterOptions {
   tracing?: TracingOptions;
   /** Application logs: trace ids in every line, console format, shipping to a Loki push receiver. @experimental */
   logging?: LoggingOptions;
+  /**
+   * Automatic integrations (Express, Fastify, kafkajs, pg, mysql2 without a code change). On by default under
+   * `--import nodemeter/register` / `-r nodemeter/register`, off otherwise. @since 0.3.0
+   */
+  auto?: AutoOptions;
   /** Graceful shutdown on SIGTERM/SIGINT and `shutdown()`: readiness 503 first, drain, flush. @since 0.3.0 */
   shutdown?: ShutdownOptions;
   /** Level of nodemeter's own diagnostics on stderr. Default `warn`. */
@@ -73,6 +79,7 @@ export interface ResolvedConfig {
   logging: ResolvedLoggingConfig;
   actuator: ResolvedActuatorConfig;
   management: ResolvedManagementConfig;
+  auto: ResolvedAutoConfig;
   shutdown: ResolvedShutdownConfig;
   diagLevel: DiagLevel;
   /** The fleet profile (core/fleet.ts), a plain value any integration may read. */
@@ -93,10 +100,11 @@ export const AREAS = {
   http: HTTP_OPTIONS,
   tracing: TRACING_OPTIONS,
   logging: LOGGING_OPTIONS,
+  auto: AUTO_OPTIONS,
   shutdown: SHUTDOWN_OPTIONS,
 } as const satisfies { [K in AreaKey]: OptionArea<ResolvedConfig[K], object> };
 
-type AreaKey = 'metrics' | 'http' | 'tracing' | 'logging' | 'actuator' | 'management' | 'shutdown';
+type AreaKey = 'metrics' | 'http' | 'tracing' | 'logging' | 'actuator' | 'management' | 'auto' | 'shutdown';
 
 /** What the environment contributed, already parsed (see config-env.ts): root values and one entry per area. */
 export interface EnvConfig {
@@ -110,6 +118,7 @@ export interface EnvConfig {
   management?: ManagementEnv;
   logging?: LoggingEnv;
   http?: object;
+  auto?: AutoEnv;
   shutdown?: ShutdownEnv;
 }
 

@@ -19,6 +19,7 @@ import type { Diag } from '../core/diag.js';
 import { ACTUATOR } from '../actuator/setup.js';
 import type { ActuatorRouter } from '../actuator/router.js';
 import type { Availability } from '../health/availability.js';
+import { AUTO } from '../auto/setup.js';
 import { DB } from '../db/setup.js';
 import type { HealthRegistry } from '../health/registry.js';
 import { HTTP } from '../http/setup.js';
@@ -148,4 +149,6 @@ export const INTEGRATIONS: readonly Entry[] = [
   entry(HTTP, (c) => c.http),
   entry(KAFKA, (c) => ({ springBoot: c.springBoot })),
   DB,
+  // Last: it hands the application's objects to the integrations above.
+  entry(AUTO, (c) => c.auto),
 ];

@@ -16,6 +16,12 @@ const nm = instrument();
 if (nm !== slot.handle) throw new Error('instrument() did not return the registered handle');
 nm.scrape().then(async (text) => {
   if (!text.includes('process_uptime_seconds{application="' + nm.serviceName + '"}')) throw new Error(text);
+  // Preloaded: the automatic integrations are on and the actuator has a management port of its own.
+  if (nm.config.auto.enabled !== true) throw new Error('automatic integrations off under nodemeter/register');
+  const management = await nm.managementAddress();
+  if (!management) throw new Error('no management server under nodemeter/register');
+  const health = await fetch('http://127.0.0.1:' + management.port + '/actuator/health');
+  if (health.status !== 200) throw new Error('actuator health answered ' + health.status);
   await nm.shutdown();
   console.log('ok ' + nm.serviceName);
 });
@@ -27,7 +33,8 @@ function preload(flag, type, loader) {
     cwd: root,
     encoding: 'utf8',
     timeout: 30_000,
-    env: { ...process.env, NODEMETER_SERVICE_NAME: `register-${type}`, NODEMETER_TRACING_ENABLED: 'false' },
+    // Port 0: any free port (the default under register is 8081, which another process may hold).
+    env: { ...process.env, NODEMETER_SERVICE_NAME: `register-${type}`, NODEMETER_TRACING_ENABLED: 'false', MANAGEMENT_SERVER_PORT: '0' },
   });
 }
 
