@@ -1,9 +1,20 @@
 // `npm run demo`: an order service instrumented with nodemeter starts, receives some traffic, and prints what a
-// person would look at: where the endpoints are and the series a Prometheus scrape sees. Needs no backend at all.
+// person would look at: where the endpoints are, the series a Prometheus scrape sees, one request's trace as a span
+// tree and that trace's log lines. Needs no backend at all: spans and log lines go to a small Zipkin- and
+// Loki-compatible receiver inside the demo (or to your own: NODEMETER_ZIPKIN_ENDPOINT, NODEMETER_LOKI_URL).
+// Keeps serving, with a little traffic, until Ctrl-C (DEMO_EXIT=1: exit after printing).
 //
-//   PORT=8080 MANAGEMENT_PORT=8081 DEMO_KEEP_RUNNING=1 npm run demo   keeps it running for a real Prometheus
+//   PORT=8080 MANAGEMENT_PORT=8081 npm run demo      fixed ports, e.g. for a real Prometheus
 import express from 'express';
+import { trace } from '@opentelemetry/api';
 import { instrument } from 'nodemeter';
+import { startReceiver } from './receiver.mjs';
+
+// The embedded receiver, unless the environment names real backends.
+const receiver = await startReceiver();
+process.env.NODEMETER_ZIPKIN_ENDPOINT ??= `${receiver.url}/api/v2/spans`;
+process.env.NODEMETER_LOKI_URL ??= `${receiver.url}/loki/api/v1/push`;
+process.env.NODEMETER_LOKI_BATCH_INTERVAL_MS ??= '200';
 
 const nm = instrument({
   serviceName: process.env.NODEMETER_SERVICE_NAME ?? 'order-service',
@@ -11,6 +22,8 @@ const nm = instrument({
   // Latency histograms for http_server_requests_seconds, as Spring's percentiles-histogram setting.
   metrics: { distribution: { percentilesHistogram: { 'http.server.requests': true } } },
   management: process.env.MANAGEMENT_PORT ? { port: Number(process.env.MANAGEMENT_PORT) } : undefined,
+  // Every request traced (Spring's default is 0.1), spans sent every 200 ms: the demo shows one at once.
+  tracing: { samplingProbability: 1, export: { scheduledDelayMs: 200 } },
 });
 
 const app = express();
@@ -21,6 +34,13 @@ app.post('/orders', (_req, res) => {
   res.status(201).json({ id: Math.floor(Math.random() * 1e6) });
 });
 app.get('/orders/:id', (req, res) => res.json({ id: req.params.id, status: 'PAID' }));
+// One order with a downstream call (traced fetch to our own GET) and log lines: the trace the demo prints.
+app.post('/checkout', async (req, res) => {
+  nm.logger.info('checkout started');
+  const order = await (await fetch(`${base}/orders/42`)).json();
+  nm.logger.info({ orderId: order.id }, 'checkout done');
+  res.json({ ...order, traceId: trace.getActiveSpan()?.spanContext().traceId });
+});
 
 const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
@@ -60,8 +80,23 @@ for (const name of pick) {
 }
 console.log(`\nHealth: ${await (await fetch(`${actuator}/health`)).text()}\n`);
 
-if (process.env.DEMO_KEEP_RUNNING === '1') {
-  console.log('Running until Ctrl-C (DEMO_KEEP_RUNNING=1), with a little traffic every 100 ms.');
+// One trace: POST /checkout, its span tree and its log lines as the receiver got them.
+const { traceId } = await (await fetch(`${base}/checkout`, { method: 'POST' })).json();
+await nm.tracing?.forceFlush?.();
+const spans = await receiver.waitForTrace(traceId, 3, 5000);
+if (spans.length > 0) {
+  console.log(`One trace (${traceId}), as Zipkin would show it:`);
+  for (const line of receiver.spanTree(spans)) console.log(`  ${line}`);
+  const lines = await receiver.waitForLogs(traceId, 2, 5000);
+  console.log(`\nIts log lines (Loki push${lines.length ? '' : ': none arrived yet'}):`);
+  for (const line of lines) console.log(`  ${line}`);
+  console.log('');
+} else {
+  console.log(`Trace ${traceId} went to ${process.env.NODEMETER_ZIPKIN_ENDPOINT}\n`);
+}
+
+if (process.env.DEMO_EXIT !== '1') {
+  console.log('Running until Ctrl-C, with a little traffic every 100 ms.');
   let n = 0;
   const traffic = setInterval(() => {
     void fetch(`${base}/orders/${n++ % 100}`).catch(() => {});
@@ -71,6 +106,7 @@ if (process.env.DEMO_KEEP_RUNNING === '1') {
     clearInterval(traffic);
     server.close();
     await nm.shutdown();
+    receiver.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);
@@ -78,4 +114,5 @@ if (process.env.DEMO_KEEP_RUNNING === '1') {
 } else {
   server.close();
   await nm.shutdown();
+  receiver.close();
 }
