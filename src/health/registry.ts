@@ -61,7 +61,17 @@ export function createHealthRegistry(timeoutMs = 5_000): HealthRegistry {
   return new HealthRegistryImpl(timeoutMs);
 }
 
-class HealthRegistryImpl implements HealthRegistry {
+/** What cluster mode needs of a registry instrument() created (health/cluster.ts); not on the public type. */
+export interface ClusterableHealth {
+  checkSource: ((options: HealthCheckOptions) => Promise<HealthResponse>) | undefined;
+  localCheck(options?: HealthCheckOptions): Promise<HealthResponse>;
+}
+
+export function isClusterableHealth(health: HealthRegistry): health is HealthRegistry & ClusterableHealth {
+  return health instanceof HealthRegistryImpl;
+}
+
+class HealthRegistryImpl implements HealthRegistry, ClusterableHealth {
   readonly #indicators = new Map<string, HealthIndicator>();
 
   constructor(readonly timeoutMs: number) {
@@ -80,7 +90,15 @@ class HealthRegistryImpl implements HealthRegistry {
     return [...this.#indicators.keys()].sort();
   }
 
-  async check(options: HealthCheckOptions = {}): Promise<HealthResponse> {
+  /** Cluster mode (health/cluster.ts): where check() gets its answer; undefined: this process's indicators. */
+  checkSource: ((options: HealthCheckOptions) => Promise<HealthResponse>) | undefined;
+
+  check(options: HealthCheckOptions = {}): Promise<HealthResponse> {
+    return this.checkSource ? this.checkSource(options) : this.localCheck(options);
+  }
+
+  /** This process's indicators only. */
+  async localCheck(options: HealthCheckOptions = {}): Promise<HealthResponse> {
     const all = this.names();
     const names = options.names ? all.filter((n) => options.names?.includes(n)) : all;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;

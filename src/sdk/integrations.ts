@@ -6,6 +6,7 @@
  *   runtime metrics   the binders
  *   cluster           under node:cluster, scrapes answer with the aggregate of every worker (before the actuator,
  *                     which may ask the workers' health over the same exchange)
+ *   cluster health    /actuator/health and its probes merge every worker's health over that exchange
  *   actuator          router and management server; shares the router with HTTP
  *   meter handler     observations → timers (before the tracing handler: handlers run in the order added)
  *   tracing           OpenTelemetry provider and the tracing handler (the SDK is loaded only when tracing is on)
@@ -31,6 +32,7 @@ import type { NodemeterLogger } from '../logging/public-types.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { RUNTIME_METRICS } from '../metrics/setup.js';
 import { CLUSTER_METRICS } from '../metrics/cluster/setup.js';
+import { CLUSTER_HEALTH } from '../health/cluster.js';
 import type { ClusterExchange } from '../metrics/cluster/exchange.js';
 import { MeterObservationHandler } from '../observation/handlers/meter.js';
 import { TracingObservationHandler } from '../observation/handlers/tracing.js';
@@ -143,6 +145,7 @@ export const INTEGRATIONS: readonly Entry[] = [
   LOGGING,
   entry(RUNTIME_METRICS, (c) => c.metrics),
   CLUSTER_METRICS,
+  CLUSTER_HEALTH,
   entry(ACTUATOR, (c) => ({ actuator: c.actuator, management: c.management })),
   METER_HANDLER,
   TRACING,

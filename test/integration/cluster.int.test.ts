@@ -4,7 +4,8 @@
  * aggregate: `http_server_requests_seconds_count` summed over the workers equals the requests sent, `_max` is the
  * larger of the two workers' maxima (not their sum), one `jvm_info`, `application` on every series. A worker
  * that blocks its event loop does not hang the scrape: it is left out after the deadline and counted. No backend
- * needed; PM2 (which forks through node:cluster too) is not installed here.
+ * needed. Health: one worker refusing traffic makes readiness 503 whichever process answers the probe. PM2's
+ * cluster mode (no nodemeter in the primary) is cluster-pm2.int.test.ts.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,13 +18,13 @@ const SERVICE = `it-cluster-${process.pid}`;
 let svc: ChildService;
 
 /** One request on a fresh connection (no keep-alive), so node:cluster hands each to the next worker. */
-function get(url: string, timeoutMs = 10_000, headers: Record<string, string> = {}): Promise<{ status: number; body: string; ms: number }> {
+function get(url: string, timeoutMs = 10_000, headers: Record<string, string> = {}): Promise<{ status: number; body: string; ms: number; worker: string }> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false, headers, timeout: timeoutMs }, (res) => {
       let body = '';
       res.on('data', (d) => (body += String(d)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: Date.now() - start }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: Date.now() - start, worker: String(res.headers['x-worker']) }));
     });
     req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
     req.on('error', reject);
@@ -84,6 +85,34 @@ test('OpenMetrics aggregate: counters keep _total, jvm_info stays an info family
   assert.match(body, /# EOF\n$/);
 });
 
+test('health and readiness reflect every worker: one worker refusing traffic makes readiness 503 on either worker', async () => {
+  const { worker: refusing } = await get(`${svc.url}/ready?state=REFUSING_TRAFFIC`);
+  try {
+    const seen = new Set<string>();
+    for (let i = 0; i < 20 && seen.size < 2; i++) {
+      const r = await get(`${svc.url}/actuator/health/readiness`);
+      seen.add(r.worker);
+      assert.equal(r.status, 503, `readiness on worker ${r.worker} (worker ${refusing} refuses): ${r.body}`);
+      assert.deepEqual(JSON.parse(r.body), { status: 'OUT_OF_SERVICE' });
+      const all = await get(`${svc.url}/actuator/health`);
+      assert.equal(all.status, 503, `health on worker ${all.worker}: ${all.body}`);
+      const live = await get(`${svc.url}/actuator/health/liveness`);
+      assert.equal(live.status, 200, `liveness is not readiness: ${live.body}`);
+    }
+    assert.equal(seen.size, 2, `both workers answered the probe: ${[...seen]}`);
+  } finally {
+    // Back to ready: the request must land on the refusing worker (round robin: a few tries).
+    await waitFor('the refusing worker ready again', async () => ((await get(`${svc.url}/ready?state=ACCEPTING_TRAFFIC`)).worker === refusing ? true : undefined), 10_000, 0);
+  }
+  const seen = new Set<string>();
+  for (let i = 0; i < 20 && seen.size < 2; i++) {
+    const r = await get(`${svc.url}/actuator/health/readiness`);
+    seen.add(r.worker);
+    assert.equal(r.status, 200, `readiness on worker ${r.worker}: ${r.body}`);
+  }
+  assert.equal(seen.size, 2);
+});
+
 test('a blocked worker does not hang the scrape: left out after the deadline, and counted', async () => {
   // Block one worker for 8 s; then scrape until a scrape lands on the other one.
   const { body: blocked } = await get(`${svc.url}/block?ms=8000`);
@@ -101,4 +130,22 @@ test('a blocked worker does not hang the scrape: left out after the deadline, an
     return sum(r.body, 'jvm_info') === 1 ? r.body : undefined;
   }, 30_000, 500);
   assert.ok(sum(counted, 'nodemeter_cluster_scrape_missing_total', { from: 'worker' }) >= 1);
+});
+
+test('a blocked worker does not fail the probes: it counts as UNKNOWN, the probe answers 200 within 1 s', async () => {
+  const { worker: blocked } = await get(`${svc.url}/block?ms=4000`);
+  let probe: { status: number; ms: number; worker: string } | undefined;
+  for (let i = 0; i < 6 && probe === undefined; i++) {
+    const r = await get(`${svc.url}/actuator/health/readiness`, 6_000).catch(() => undefined);
+    if (r !== undefined && r.worker !== blocked) probe = r;
+  }
+  assert.ok(probe, `a probe answered by the other worker while worker ${blocked} was blocked`);
+  assert.equal(probe.status, 200);
+  assert.ok(probe.ms < 1_000, `the probe answered in ${probe.ms} ms`);
+  // Both workers back, then the UNKNOWN answer is counted.
+  const body = await waitFor('the health miss counted', async () => {
+    const r = await get(`${svc.url}/actuator/prometheus`, 6_000).catch(() => undefined);
+    return r !== undefined && sum(r.body, 'nodemeter_cluster_health_missing_total') >= 1 && sum(r.body, 'jvm_info') === 1 ? r.body : undefined;
+  }, 30_000, 500);
+  assert.ok(sum(body, 'nodemeter_cluster_health_missing_total') >= 1);
 });

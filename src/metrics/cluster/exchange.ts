@@ -8,7 +8,11 @@
  * Every hop has a deadline: a worker that does not answer in `timeoutMs` is left out and counted (`missing`); a
  * primary that does not answer (it does not run nodemeter) leaves the asking worker with its own answer only
  * (`primaryMissing`). Messages are plain data; all carry `nodemeter: <kind>` so other IPC traffic is left alone.
- * Used for the aggregate scrape and open to the health endpoint (`topic` 'health').
+ * Used for the aggregate scrape and by the health endpoint (`topic` 'health', health/cluster.ts).
+ *
+ * A worker whose primary never answered (the primary does not run nodemeter) stops asking after the first miss and
+ * answers alone at once: a health probe must not wait for a primary that will never relay it. Under PM2's cluster
+ * mode the primary is PM2's daemon, so the processes ask each other directly instead (peers.ts).
  */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
@@ -25,12 +29,18 @@ export interface Gathered {
 
 /** Asking every process of the cluster. @since 0.3.0 */
 export interface ClusterExchange {
-  /** `worker` in a cluster worker; `primary` otherwise (a process without node:cluster is a primary without workers). */
-  readonly role: 'primary' | 'worker';
+  /**
+   * `worker` in a cluster worker; `peer` in a worker that asks its peers directly (PM2, peers.ts); `primary`
+   * otherwise (a process without node:cluster is a primary without workers).
+   */
+  readonly role: 'primary' | 'worker' | 'peer';
   /** Answers `topic` in this process; returns the function that stops answering. */
   respond(topic: string, answer: (arg: unknown) => unknown): () => void;
-  /** Every process's answer to `topic`. Never rejects. */
-  gather(topic: string, arg?: unknown): Promise<Gathered>;
+  /**
+   * Every process's answer to `topic`, each within `timeoutMs` (default: the exchange's; health allows for its
+   * indicators' timeout). Never rejects.
+   */
+  gather(topic: string, arg?: unknown, timeoutMs?: number): Promise<Gathered>;
   /** The number of workers the primary knows (0 in a worker: it does not know). */
   workerCount(): number;
   /** Stops listening. */
@@ -38,7 +48,7 @@ export interface ClusterExchange {
 }
 
 type Message =
-  | { nodemeter: 'gather'; id: number; topic: string; arg: unknown }
+  | { nodemeter: 'gather'; id: number; topic: string; arg: unknown; timeoutMs?: number }
   | { nodemeter: 'gathered'; id: number; answers: unknown[]; missing: number }
   | { nodemeter: 'ask'; id: number; topic: string; arg: unknown }
   | { nodemeter: 'answer'; id: number; ok: boolean; value: unknown };
@@ -93,7 +103,7 @@ class PrimaryExchange extends BaseExchange implements ClusterExchange {
     if (!isMessage(message)) return;
     if (message.nodemeter === 'answer') this.#answer(message.id, message.ok, message.value);
     else if (message.nodemeter === 'gather') {
-      void this.gather(message.topic, message.arg).then(({ answers, missing }) => {
+      void this.gather(message.topic, message.arg, message.timeoutMs).then(({ answers, missing }) => {
         if (worker.isConnected()) worker.send({ nodemeter: 'gathered', id: message.id, answers, missing } satisfies Message);
       });
     }
@@ -108,14 +118,14 @@ class PrimaryExchange extends BaseExchange implements ClusterExchange {
     return Object.keys(cluster.workers ?? {}).length;
   }
 
-  async gather(topic: string, arg?: unknown): Promise<Gathered> {
+  async gather(topic: string, arg?: unknown, timeoutMs = this.timeoutMs): Promise<Gathered> {
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
-    const [own, fromWorkers] = await Promise.all([this.own(topic, arg), this.#ask(workers, topic, arg)]);
+    const [own, fromWorkers] = await Promise.all([this.own(topic, arg), this.#ask(workers, topic, arg, timeoutMs)]);
     const answers = own?.ok ? [own.value, ...fromWorkers.answers] : fromWorkers.answers;
     return { answers, missing: fromWorkers.missing, primaryMissing: false };
   }
 
-  #ask(workers: Worker[], topic: string, arg: unknown): Promise<{ answers: unknown[]; missing: number }> {
+  #ask(workers: Worker[], topic: string, arg: unknown, timeoutMs: number): Promise<{ answers: unknown[]; missing: number }> {
     if (workers.length === 0) return Promise.resolve({ answers: [], missing: 0 });
     return new Promise((resolve) => {
       const id = this.nextId++;
@@ -124,7 +134,7 @@ class PrimaryExchange extends BaseExchange implements ClusterExchange {
         answers: [],
         missing: 0,
         // A hung worker must not hang the question: whoever has not answered by now is missing.
-        timer: setTimeout(() => this.#settle(id, pending.expect - pending.answers.length - pending.missing), this.timeoutMs),
+        timer: setTimeout(() => this.#settle(id, pending.expect - pending.answers.length - pending.missing), timeoutMs),
         done: (answers, missing) => resolve({ answers, missing }),
       };
       pending.timer.unref();
@@ -170,6 +180,10 @@ class PrimaryExchange extends BaseExchange implements ClusterExchange {
 class WorkerExchange extends BaseExchange implements ClusterExchange {
   readonly role = 'worker' as const;
   readonly #pending = new Map<number, { timer: NodeJS.Timeout; done: (m: { answers: unknown[]; missing: number } | undefined) => void }>();
+  /** The primary has answered once: it runs nodemeter, a later miss is a busy primary, worth asking again. */
+  #primaryAnswered = false;
+  /** The primary missed its first question without ever answering: it does not run nodemeter; ask it no more. */
+  #primaryAbsent = false;
   readonly #onMessage = (message: unknown): void => {
     if (!isMessage(message)) return;
     if (message.nodemeter === 'ask') {
@@ -179,6 +193,7 @@ class WorkerExchange extends BaseExchange implements ClusterExchange {
         process.send?.(reply);
       });
     } else if (message.nodemeter === 'gathered') {
+      this.#primaryAnswered = true;
       const pending = this.#pending.get(message.id);
       if (pending === undefined) return;
       this.#pending.delete(message.id);
@@ -198,18 +213,19 @@ class WorkerExchange extends BaseExchange implements ClusterExchange {
     return 0;
   }
 
-  async gather(topic: string, arg?: unknown): Promise<Gathered> {
+  async gather(topic: string, arg?: unknown, timeoutMs = this.timeoutMs): Promise<Gathered> {
     const id = this.nextId++;
-    const relayed = await new Promise<{ answers: unknown[]; missing: number } | undefined>((resolve) => {
+    const relayed = this.#primaryAbsent ? undefined : await new Promise<{ answers: unknown[]; missing: number } | undefined>((resolve) => {
       // The primary waits `timeoutMs` for the slowest worker; this allows for that plus the two hops.
       const timer = setTimeout(() => {
         this.#pending.delete(id);
+        if (!this.#primaryAnswered) this.#primaryAbsent = true;
         resolve(undefined);
-      }, this.timeoutMs * 2);
+      }, timeoutMs * 2);
       timer.unref();
       this.#pending.set(id, { timer, done: resolve });
       try {
-        process.send?.({ nodemeter: 'gather', id, topic, arg } satisfies Message);
+        process.send?.({ nodemeter: 'gather', id, topic, arg, timeoutMs } satisfies Message);
       } catch {
         clearTimeout(timer);
         this.#pending.delete(id);

@@ -66,7 +66,7 @@ test('integrations are set up in a fixed order (shutdown runs it backwards: logg
   const { INTEGRATIONS } = await import('../../../src/sdk/integrations.js');
   assert.deepEqual(
     INTEGRATIONS.map((i) => i.name),
-    ['logging', 'runtime metrics', 'cluster', 'actuator', 'meter handler', 'tracing', 'http', 'kafka', 'db', 'auto'],
+    ['logging', 'runtime metrics', 'cluster', 'cluster health', 'actuator', 'meter handler', 'tracing', 'http', 'kafka', 'db', 'auto'],
   );
 });
 
