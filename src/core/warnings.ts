@@ -247,6 +247,13 @@ export const Warnings = {
       `cluster worker: the primary did not relay the metrics of the other workers within ${p.timeoutMs} ms; this ` +
       "scrape shows this worker's series only (run instrument() or --import nodemeter/register in the primary too)",
   ),
+  /** A PM2 cluster worker cannot use the directory of its peers' sockets; it serves its own series and health. */
+  CLUSTER_PEERS_UNAVAILABLE: warning(
+    'NMWRN040',
+    (p: { dir: string; reason: string }) =>
+      `cluster worker (PM2): the other workers cannot be asked over ${p.dir} (${p.reason}); scrapes and health ` +
+      "show this worker only",
+  ),
 
   /**
    * A library whose internals an integration reads is installed in a version outside the range nodemeter supports;

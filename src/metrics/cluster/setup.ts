@@ -9,6 +9,9 @@
  * question. A primary that does not answer leaves a worker with its own families (Warnings.CLUSTER_PRIMARY_SILENT,
  * once); a worker that misses the deadline is left out of that scrape. Both are counted in
  * `nodemeter_cluster_scrape_missing_total{from}`. Outside a cluster (a primary without workers) nothing changes.
+ *
+ * Under PM2's cluster mode the primary is PM2's daemon: the workers ask each other over Unix sockets instead
+ * (peers.ts), with the same aggregation; a peer that misses the deadline counts as `{from="worker"}`.
  */
 import type { Diag } from '../../core/diag.js';
 import type { Integration } from '../../core/integration.js';
@@ -16,6 +19,7 @@ import { Warnings } from '../../core/warnings.js';
 import { isClusterable, type ExpositionFormat, type MeterRegistry, type MetricsJson } from '../registry.js';
 import { aggregateScrape } from './aggregate.js';
 import { createClusterExchange, type ClusterExchange } from './exchange.js';
+import { createPeerExchange, createSoloExchange, isPm2ClusterWorker, peerDirectory } from './peers.js';
 
 /** How long the primary waits for one worker's answer; below Prometheus' default scrape timeout (10 s). */
 export const CLUSTER_TIMEOUT_MS = 2_000;
@@ -25,6 +29,7 @@ export interface ClusterDeps {
   readonly registry: MeterRegistry;
   readonly ownMetrics: MeterRegistry;
   readonly diag: Diag;
+  readonly serviceName: string;
 }
 
 /** What it shares with later integrations: the exchange (the actuator may gather health over it). */
@@ -38,8 +43,8 @@ function isFormat(v: unknown): v is ExpositionFormat {
 
 export const CLUSTER_METRICS: Integration<ClusterDeps, object, ClusterShares> = {
   name: 'cluster',
-  setup({ registry, ownMetrics, diag }, closers) {
-    const exchange = createClusterExchange(CLUSTER_TIMEOUT_MS);
+  setup({ registry, ownMetrics, diag, serviceName }, closers) {
+    const exchange = chooseExchange(serviceName, diag);
     closers.add('cluster exchange', () => exchange.close());
     if (!isClusterable(registry)) return { shares: { cluster: exchange } };
     const missing = ownMetrics.counter('nodemeter.cluster.scrape.missing', {
@@ -65,3 +70,19 @@ export const CLUSTER_METRICS: Integration<ClusterDeps, object, ClusterShares> = 
     return { shares: { cluster: exchange } };
   },
 };
+
+/**
+ * PM2's cluster workers ask their peers (PM2's daemon relays nothing); every other process uses node:cluster's IPC.
+ * A PM2 worker whose socket directory is unusable warns and answers alone (its IPC goes to PM2's daemon, which
+ * would never answer).
+ */
+function chooseExchange(serviceName: string, diag: Diag): ClusterExchange {
+  if (!isPm2ClusterWorker()) return createClusterExchange(CLUSTER_TIMEOUT_MS);
+  const dir = peerDirectory(process.env.name ?? serviceName, serviceName);
+  try {
+    return createPeerExchange(dir, CLUSTER_TIMEOUT_MS);
+  } catch (err) {
+    diag.warn(Warnings.CLUSTER_PEERS_UNAVAILABLE, { dir, reason: err instanceof Error ? err.message : String(err) });
+    return createSoloExchange();
+  }
+}
