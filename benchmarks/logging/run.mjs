@@ -4,12 +4,17 @@
 //
 //   node --import tsx benchmarks/logging/run.mjs [callsPerRound=200000] [rounds=7]
 //
-// Measures and prints; asserts nothing. Goal: nodemeter ≤ 1.2× plain.
+// The consoles, as instrument() builds them (the Fanout in front of each): the JSON line (pino's), Spring Boot's
+// console pattern (the default since 0.3), and the Sleuth-era text; they write to the same /dev/null destination.
+//
+// Measures and prints; asserts nothing. Goal: nodemeter ≤ 1.2× plain; the Boot console no dearer than the JSON one.
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { pino } from 'pino';
 import { createLogger } from '../../src/logging/logger.ts';
 import { LogEventCounter } from '../../src/logging/log-events.ts';
+import { Fanout } from '../../src/logging/fanout.ts';
+import { PrettyDestination } from '../../src/logging/pretty.ts';
 
 const CALLS = Number(process.argv[2] ?? 200_000);
 const ROUNDS = Number(process.argv[3] ?? 7);
@@ -27,6 +32,11 @@ const destination = pino.destination({ dest: '/dev/null', minLength: 8 * 1024, s
 const plain = pino({ base: { pid: process.pid, app: 'bench' } }, destination);
 const nodemeter = createLogger({ serviceName: 'bench' }, { destination, events: new LogEventCounter() });
 const nodemeterOtel = createLogger({ serviceName: 'bench', keys: 'otel' }, { destination, events: new LogEventCounter() });
+const consoleLogger = (stream) =>
+  createLogger({ serviceName: 'bench' }, { destination: new Fanout(stream, undefined, undefined), events: new LogEventCounter() });
+const jsonConsole = consoleLogger(destination);
+const springConsole = consoleLogger(new PrettyDestination('bench', 'spring', destination, 'spring'));
+const sleuthConsole = consoleLogger(new PrettyDestination('bench', 'spring', destination, 'sleuth'));
 
 function loop(logger) {
   for (let i = 0; i < CALLS; i++) logger.info({ orderId: i }, 'order placed');
@@ -45,6 +55,11 @@ const VARIANTS = {
   'nodemeter, in span': () => context.with(spanContext, () => loop(nodemeter)),
   'plain pino + ids by hand, in span': () => context.with(spanContext, () => loopExplicit(plain)),
   "nodemeter keys 'otel', in span": () => context.with(spanContext, () => loop(nodemeterOtel)),
+  'console json, no span': () => loop(jsonConsole),
+  'console spring, no span': () => loop(springConsole),
+  'console json, in span': () => context.with(spanContext, () => loop(jsonConsole)),
+  'console spring, in span': () => context.with(spanContext, () => loop(springConsole)),
+  'console sleuth, in span': () => context.with(spanContext, () => loop(sleuthConsole)),
 };
 const names = Object.keys(VARIANTS);
 const samples = Object.fromEntries(names.map((n) => [n, []]));
@@ -73,4 +88,7 @@ console.log(`ratio no span: ${ratio('nodemeter, no span', 'plain pino, no span')
 console.log(`ratio in span: ${ratio('nodemeter, in span', 'plain pino, in span')}x plain (two more fields per line)`);
 console.log(`ratio in span vs ids by hand: ${ratio('nodemeter, in span', 'plain pino + ids by hand, in span')}x (the mixin's own cost)`);
 console.log(`ratio in span, otel keys: ${ratio("nodemeter keys 'otel', in span", 'plain pino, in span')}x plain (three more fields)`);
+console.log(`console spring / json, no span: ${ratio('console spring, no span', 'console json, no span')}x`);
+console.log(`console spring / json, in span: ${ratio('console spring, in span', 'console json, in span')}x`);
+console.log(`console sleuth / json, in span: ${ratio('console sleuth, in span', 'console json, in span')}x`);
 destination.end();

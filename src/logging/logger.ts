@@ -30,9 +30,12 @@ const INVALID_TRACE_ID = '00000000000000000000000000000000';
 const FLAGS_HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Field names of the correlation. @since 0.1.0 */
-export function correlationFields(keys: CorrelationKeys): { traceId: string; spanId: string } {
-  return keys === 'otel' ? { traceId: 'trace_id', spanId: 'span_id' } : { traceId: 'traceId', spanId: 'spanId' };
+export function correlationFields(keys: CorrelationKeys): { readonly traceId: string; readonly spanId: string } {
+  return keys === 'otel' ? OTEL_FIELDS : SPRING_FIELDS;
 }
+// Constants: the console asks for them on every line.
+const OTEL_FIELDS = Object.freeze({ traceId: 'trace_id', spanId: 'span_id' });
+const SPRING_FIELDS = Object.freeze({ traceId: 'traceId', spanId: 'spanId' });
 
 /**
  * The mixin: counts the line's level, and returns the active span's ids (or EMPTY). `trace.getSpan(context.active())`

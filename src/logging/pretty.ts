@@ -97,34 +97,52 @@ function loggerName(logger: LoggerLike | undefined): string {
  */
 export function formatSpringConsoleLine(parts: LineParts, app: string, keys: CorrelationKeys, logger = 'ROOT', thread = 'main'): string {
   const fields = correlationFields(keys);
+  const traceKey = fields.traceId;
+  const spanKey = fields.spanId;
   const obj = parts.obj;
-  let rest: Record<string, unknown> | undefined;
+  let rest = '';
   let error: unknown;
-  for (const key of Object.keys(obj)) {
-    if (key === fields.traceId || key === fields.spanId || key === 'trace_flags' || key === 'msg') continue;
+  // for…in, not Object.keys(): no array per line. pino's merged object is a plain object (its own keys only). The
+  // fields are written as JSON one by one, without an object to hold them; keys unescaped, as pino writes them.
+  for (const key in obj) {
+    if (key === traceKey || key === spanKey || key === 'trace_flags' || key === 'msg') continue;
+    const value = obj[key];
     if (key === 'err' || key === 'error') {
-      error = obj[key];
+      error = value;
       continue;
     }
-    (rest ??= {})[key] = obj[key];
+    let json: string | undefined;
+    if (typeof value === 'number') json = Number.isFinite(value) ? '' + value : 'null';
+    else if (typeof value === 'boolean') json = value ? 'true' : 'false';
+    else {
+      try {
+        json = JSON.stringify(value); // undefined for undefined, functions and symbols: left out, as JSON does
+      } catch {
+        // circular or BigInt: this field is left out; pino's JSON line has its safe rendering
+      }
+    }
+    if (json !== undefined) rest += (rest === '' ? '{"' : ',"') + key + '":' + json;
   }
-  const ms = Number(parts.time);
-  return `${formatBootLine(
-    {
-      time: parts.time !== '' && Number.isFinite(ms) ? ms : Date.now(),
-      level: logbackLevel(parts.level, parts.levelName),
-      pid: process.pid,
-      app,
-      thread,
-      traceId: obj[fields.traceId],
-      spanId: obj[fields.spanId],
-      logger,
-      msg: parts.msg,
-      rest,
-      err: error,
-    },
-    true,
-  )}\n`;
+  const time = parts.time;
+  const ms = time === '' ? NaN : +time;
+  return (
+    formatBootLine(
+      {
+        time: Number.isFinite(ms) ? ms : Date.now(), // a timestamp function that writes something else
+        level: parts.level === 30 ? 'INFO' : logbackLevel(parts.level, parts.levelName),
+        pid: process.pid,
+        app,
+        thread,
+        traceId: obj[traceKey],
+        spanId: obj[spanKey],
+        logger,
+        msg: parts.msg,
+        rest: rest === '' ? undefined : rest + '}',
+        err: error,
+      },
+      true,
+    ) + '\n'
+  );
 }
 
 /**

@@ -31,9 +31,10 @@ export function logbackLevel(level: unknown, customName?: string): string {
   return 'INFO';
 }
 
-/** `%5p`: right-aligned in five columns. */
+/** `%5p`: right-aligned in five columns; the usual names from a table, not padded per line. */
+const LEVEL5: Readonly<Record<string, string>> = { TRACE: 'TRACE', DEBUG: 'DEBUG', INFO: ' INFO', WARN: ' WARN', ERROR: 'ERROR' };
 function level5(name: string): string {
-  return name.length >= 5 ? name : name.padStart(5);
+  return LEVEL5[name] ?? (name.length >= 5 ? name : name.padStart(5));
 }
 
 /** Boot's `%correlationId` outside a span: the width of `<32 hex>-<16 hex>`, blank. */
@@ -62,23 +63,46 @@ export function loggerNameOf(fields: { name?: unknown; module?: unknown }): stri
 
 let lastMs = NaN;
 let lastDate = '';
+/** The second last formatted (epoch seconds) and its text up to the milliseconds: `yyyy-MM-ddTHH:mm:ss.`. */
+let lastSecond = NaN;
+let secondText = '';
+/** The quarter hour whose UTC offset is known, that offset (ms) and its text (`Z`, `+02:00`). */
+let lastQuarter = NaN;
+let offsetMs = 0;
+let offsetText = 'Z';
+const QUARTER_MS = 900_000;
 
-/** `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` in the local time zone (`Z` for UTC), as Boot's LOG_DATEFORMAT_PATTERN. */
-export function bootDate(ms: number): string {
-  if (ms === lastMs) return lastDate;
-  const d = new Date(ms);
-  const offset = -d.getTimezoneOffset();
-  let text: string;
-  if (offset === 0) {
-    text = d.toISOString();
-  } else {
-    const local = new Date(ms + offset * 60_000).toISOString();
-    const abs = Math.abs(offset);
-    text = `${local.slice(0, -1)}${offset > 0 ? '+' : '-'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+/**
+ * `yyyy-MM-dd'T'HH:mm:ss.SSSXXX` in the local time zone (`Z` for UTC), as Boot's LOG_DATEFORMAT_PATTERN. Per line
+ * it costs a few additions and one concatenation: the text up to the second is kept per second, and the zone's
+ * offset per quarter hour (zones change their offset on quarter hours at most), since asking for the offset is the
+ * dear part of a Date.
+ */
+export function bootDate(time: number): string {
+  if (time === lastMs) return lastDate;
+  const ms = Math.floor(time);
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    const quarter = Math.floor(ms / QUARTER_MS);
+    if (quarter !== lastQuarter) {
+      const offset = -new Date(ms).getTimezoneOffset();
+      offsetMs = offset * 60_000;
+      if (offset === 0) {
+        offsetText = 'Z';
+      } else {
+        const abs = Math.abs(offset);
+        offsetText = `${offset > 0 ? '+' : '-'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+      }
+      lastQuarter = quarter;
+    }
+    // toISOString of the local wall-clock time: `yyyy-MM-ddTHH:mm:ss.` is its first 20 characters.
+    secondText = new Date(second * 1000 + offsetMs).toISOString().slice(0, 20);
+    lastSecond = second;
   }
-  lastMs = ms;
-  lastDate = text;
-  return text;
+  const milli = ms - second * 1000;
+  lastMs = time;
+  lastDate = secondText + (milli < 10 ? '00' : milli < 100 ? '0' : '') + milli + offsetText;
+  return lastDate;
 }
 
 /** The parts of one Boot line. @since 0.3.0 */
@@ -94,8 +118,8 @@ export interface BootLineParts {
   spanId: unknown;
   logger: string;
   msg: unknown;
-  /** Fields without a place in the pattern, or undefined. */
-  rest: Record<string, unknown> | undefined;
+  /** Fields without a place in the pattern (or their JSON, already written), or undefined. */
+  rest: Record<string, unknown> | string | undefined;
   /** The error whose stack follows the message (an Error, or pino's serialized `{ type, message, stack }`). */
   err: unknown;
 }
@@ -109,29 +133,70 @@ function stackOf(err: unknown): string | undefined {
   return typeof message === 'string' ? `${typeof type === 'string' ? type : 'Error'}: ${message}` : undefined;
 }
 
+/** ` <pid> --- [<app>] [<thread>] `, kept for the last pid, app and thread (the same on every line of a process). */
+let lastPid: unknown;
+let lastApp = '';
+let lastThread = '';
+let lastConsole = false;
+let lastMiddle = '';
+
+function middle(pid: unknown, app: string, t: string, console: boolean): string {
+  if (pid === lastPid && app === lastApp && t === lastThread && console === lastConsole) return lastMiddle;
+  const thread = console ? (t.length > 15 ? t.slice(-15) : t.padStart(15)) : t;
+  lastMiddle = ` ${pid === undefined ? ' ' : String(pid)} --- [${app}] [${thread}] `;
+  lastPid = pid;
+  lastApp = app;
+  lastThread = t;
+  lastConsole = console;
+  return lastMiddle;
+}
+
+/** `%-40.40logger : `, by logger name (a process has few; the table is emptied if it ever holds many). */
+const LOGGERS = new Map<string, string>();
+
+function loggerColumn(lg: string): string {
+  let column = LOGGERS.get(lg);
+  if (column === undefined) {
+    column = `${lg.length > 40 ? lg.slice(-40) : lg.padEnd(40)} : `;
+    if (LOGGERS.size >= 1000) LOGGERS.clear();
+    LOGGERS.set(lg, column);
+  }
+  return column;
+}
+
 /**
  * One line in Boot's pattern, without the final newline. `console` gives CONSOLE_LOG_PATTERN's `[%15.15t]`, else
- * FILE_LOG_PATTERN's `[%t]`.
+ * FILE_LOG_PATTERN's `[%t]`. Runs for every console line: the fixed columns come from small caches above, so a
+ * line costs its concatenation and, when it has fields outside the pattern, their JSON.
  * @since 0.3.0
  */
 export function formatBootLine(p: BootLineParts, console = false): string {
-  const t = p.thread;
-  const thread = console ? (t.length > 15 ? t.slice(-15) : t.padStart(15)) : t;
-  const correlation =
-    typeof p.traceId === 'string' && typeof p.spanId === 'string' ? `[${p.traceId}-${p.spanId}] ` : NO_CORRELATION;
-  const lg = p.logger;
-  const logger = lg.length > 40 ? lg.slice(-40) : lg.padEnd(40);
-  const pid = p.pid === undefined ? ' ' : String(p.pid);
-  let line = `${bootDate(p.time)} ${level5(p.level)} ${pid} --- [${p.app}] [${thread}] ${correlation}${logger} : ${p.msg === undefined ? '' : String(p.msg)}`;
-  if (p.rest !== undefined) {
+  const traceId = p.traceId;
+  const spanId = p.spanId;
+  const correlation = typeof traceId === 'string' && typeof spanId === 'string' ? `[${traceId}-${spanId}] ` : NO_CORRELATION;
+  const msg = p.msg;
+  let line =
+    bootDate(p.time) +
+    ' ' +
+    level5(p.level) +
+    middle(p.pid, p.app, p.thread, console) +
+    correlation +
+    loggerColumn(p.logger) +
+    (typeof msg === 'string' ? msg : msg === undefined ? '' : String(msg));
+  const rest = p.rest;
+  if (typeof rest === 'string') {
+    line += ' ' + rest;
+  } else if (rest !== undefined) {
     try {
-      line += ` ${JSON.stringify(p.rest)}`;
+      line += ` ${JSON.stringify(rest)}`;
     } catch {
       // circular or BigInt: the message alone
     }
   }
-  const stack = stackOf(p.err);
-  if (stack !== undefined) line += `\n${stack}`;
+  if (p.err !== undefined) {
+    const stack = stackOf(p.err);
+    if (stack !== undefined) line += `\n${stack}`;
+  }
   return line;
 }
 

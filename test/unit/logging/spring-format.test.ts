@@ -71,3 +71,40 @@ test('one derived-field regex finds the trace id in the Java line, the Node Boot
   assert.equal(re.exec(outside), null, 'no trace id outside a span');
   assert.equal(/\[.+,(.+?),/.exec(JAVA_LINE), null, "the Sleuth-era regex matches no Boot 3/4 line (the old guide's claim)");
 });
+
+test('the date column equals a plain Date rendering in zones with odd offsets and across DST changes (the per-second and per-quarter-hour caches)', () => {
+  const saved = process.env.TZ;
+  /** The reference: what the column was before the caches, one Date per line. */
+  const reference = (ms: number): string => {
+    const d = new Date(ms);
+    const offset = -d.getTimezoneOffset();
+    if (offset === 0) return d.toISOString();
+    const abs = Math.abs(offset);
+    return `${new Date(ms + offset * 60_000).toISOString().slice(0, -1)}${offset > 0 ? '+' : '-'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  };
+  try {
+    for (const tz of ['UTC', 'Europe/Berlin', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Lord_Howe']) {
+      process.env.TZ = tz;
+      // Around the 2026 spring-forward and fall-back instants of Europe and North America, and any time.
+      for (const start of [Date.parse('2026-03-29T00:59:58Z'), Date.parse('2026-10-25T00:59:58Z'), Date.parse('2026-03-08T05:29:58Z'), Date.parse('2026-11-01T04:29:58Z'), 7, Date.parse('2026-04-04T14:59:58Z')]) {
+        for (let ms = start; ms < start + 4_000; ms += 7) {
+          const line = formatBootLine({ time: ms, level: 'INFO', pid: 1, app: 'a', thread: 'main', traceId: undefined, spanId: undefined, logger: 'ROOT', msg: '', rest: undefined, err: undefined });
+          assert.equal(line.slice(0, line.indexOf(' ')), reference(ms), `${tz} ${ms}`);
+        }
+      }
+    }
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});
+
+test('the console writes the fields outside the pattern as JSON: strings escaped, objects nested, non-finite numbers null, undefined and BigInt left out', () => {
+  const line = formatSpringConsoleLine(
+    { level: 30, time: '0', msg: 'm', obj: { a: 'say "hi"\n', n: 1.5, inf: Infinity, ok: false, nested: { x: [1] }, gone: undefined, big: 1n } },
+    'app',
+    'spring',
+  );
+  assert.ok(line.endsWith(` : m {"a":"say \\"hi\\"\\n","n":1.5,"inf":null,"ok":false,"nested":{"x":[1]}}\n`), line);
+  assert.ok(formatSpringConsoleLine({ level: 30, time: '0', msg: 'm', obj: { traceId: TRACE, spanId: SPAN } }, 'app', 'spring').endsWith(' : m\n'), 'no fields, no JSON');
+});
