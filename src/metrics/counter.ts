@@ -6,7 +6,7 @@
  * PrometheusCounter does (prom-client writes it in OpenMetrics only). Unsampled increments reuse one argument
  * object, so they allocate nothing more than without exemplars.
  */
-import { Counter as PromCounter } from 'prom-client';
+import { Counter as PromCounter } from './compat/prom-client.js';
 import { exemplarLabels, type ExemplarSampler } from './exemplars.js';
 import type { Family, Labels, Sample } from './family.js';
 

@@ -1,5 +1,5 @@
 /** Gauge: a prom-client Gauge, set directly or pulled at scrape time through `collect`. */
-import { Gauge as PromGauge } from 'prom-client';
+import { Gauge as PromGauge } from './compat/prom-client.js';
 import type { ClusterAggregation, Family, Labels, Sample } from './family.js';
 
 /** A bound gauge child. @since 0.1.0 */

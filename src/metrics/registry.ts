@@ -15,7 +15,7 @@
  * With an exemplar sampler, counters and timers carry the ids of sampled spans (exemplars.ts), in OpenMetrics only.
  * In a node:cluster, `scrape()` may be answered by the cluster's aggregate instead (src/metrics/cluster/).
  */
-import { Registry } from 'prom-client';
+import { Registry } from './compat/prom-client.js';
 import type { ExemplarSampler } from './exemplars.js';
 import type { DistributionOptions } from './options.js';
 import { Diag } from '../core/diag.js';

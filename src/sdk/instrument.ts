@@ -24,6 +24,7 @@ import type { DbInstrumentation } from '../db/setup.js';
 import type { HttpHandle } from '../http/setup.js';
 import type { KafkaInstrumentation } from '../kafka/index.js';
 import type { NodemeterLogger } from '../logging/public-types.js';
+import { reportPromClientLoad } from '../metrics/compat/prom-client.js';
 import { PrometheusMeterRegistry, type ExpositionFormat, type MeterRegistry } from '../metrics/registry.js';
 import { currentSampledSpan } from '../observation/handlers/exemplar-sampler.js';
 import { createObservationRegistry, type ObservationRegistry } from '../observation/registry.js';
@@ -139,6 +140,7 @@ function createHandle(config: ResolvedConfig, diag: Diag, fingerprint: string): 
     config.metrics.distribution,
     config.tracing.enabled ? currentSampledSpan : undefined,
   );
+  reportPromClientLoad(diag);
   const observations = createObservationRegistry(diag);
   const health = createHealthRegistry();
   const handle: Omit<LiveHandle, keyof IntegrationMembers> = {

@@ -4,7 +4,7 @@
  * prom-client's aggregation drops exemplars, so the newest exemplar of each sample line among the workers is put
  * back on the aggregated line.
  */
-import { AggregatorRegistry, Registry } from 'prom-client';
+import { aggregatorRegistry, Registry } from '../compat/prom-client.js';
 import type { Labels, Sample } from '../family.js';
 import type { ExpositionFormat, MetricsJson } from '../registry.js';
 
@@ -34,7 +34,8 @@ export async function aggregateScrape(collections: MetricsJson[], format: Exposi
   }
   // prom-client's typings omit the content type argument its runtime takes, and type the input as its own metric
   // objects; the JSON it produced itself is what it reads.
-  const aggregate = AggregatorRegistry.aggregate as unknown as (metrics: MetricsJson[], contentType: string) => Registry;
+  // Loaded on the first aggregate scrape: a process not in cluster mode never loads prom-client's cluster module.
+  const aggregate = aggregatorRegistry().aggregate as unknown as (metrics: MetricsJson[], contentType: string) => Registry;
   const aggregated = aggregate(collections, contentType);
   if (newest.size > 0) {
     for (const metric of aggregated.getMetricsAsArray() as unknown as { get(): Promise<{ name: string; values: Sample[] }> }[]) {
