@@ -13,6 +13,7 @@ import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import { VERSION } from '../core/version.js';
 import type { MeterRegistry } from '../metrics/registry.js';
+import { sendInBraveShape } from './compat/exporter-zipkin.js';
 import { CountingExporter } from './exporter.js';
 import { ProduceConsumePropagator } from './propagation.js';
 import { loadOtelSdk } from './sdk.js';
@@ -54,7 +55,7 @@ export function setupTracing(
   diag: Diag,
 ): TracingRuntime {
   // The SDK is read from disk here, the first time tracing is set up, and never when tracing is off.
-  const { contextAsyncHooks, exporterZipkin, resources, sdkTraceBase, sdkTraceNode } = loadOtelSdk();
+  const { contextAsyncHooks, exporterZipkin, exporterZipkinVersion, resources, sdkTraceBase, sdkTraceNode } = loadOtelSdk();
   const spans = registry.counter('nodemeter.spans', {
     description: 'Finished spans by what became of them: exported, or dropped (queue full, export failed, backend slow)',
     labelNames: ['result', 'reason'],
@@ -65,8 +66,10 @@ export function setupTracing(
   const reported = new WeakSet<object>();
   const spanProcessors = [];
   if (config.zipkin.enabled) {
+    const zipkin = new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName });
+    sendInBraveShape(zipkin, exporterZipkinVersion, diag);
     const exporter = new CountingExporter(
-      new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName }),
+      zipkin,
       spans,
       (error) => {
         if (error !== null && typeof error === 'object') reported.add(error);
@@ -85,7 +88,10 @@ export function setupTracing(
     );
   }
   const provider = new sdkTraceNode.NodeTracerProvider({
-    resource: resources.resourceFromAttributes({ 'service.name': serviceName }),
+    // No resource attributes: the Zipkin exporter copies every one into every span's tags (`service.name`, which
+    // Spring's spans do not carry); the service's name reaches Zipkin as the local endpoint, from the exporter's
+    // `serviceName`. (Without a resource the provider would add its defaults, telemetry.sdk.*, as tags too.)
+    resource: resources.emptyResource(),
     sampler: new sdkTraceBase.ParentBasedSampler({
       root: new sdkTraceBase.TraceIdRatioBasedSampler(config.samplingProbability),
     }),

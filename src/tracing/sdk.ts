@@ -21,6 +21,8 @@ export interface OtelSdk {
   readonly contextAsyncHooks: typeof ContextAsyncHooks;
   readonly core: typeof Core;
   readonly exporterZipkin: typeof ExporterZipkin;
+  /** The version of the exporter-zipkin loaded here (the compatibility module's gate); undefined if unreadable. */
+  readonly exporterZipkinVersion: string | undefined;
   readonly propagatorB3: typeof PropagatorB3;
   readonly resources: typeof Resources;
   readonly sdkTraceBase: typeof SdkTraceBase;
@@ -38,10 +40,21 @@ export function loadOtelSdk(): OtelSdk {
     contextAsyncHooks: req('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks,
     core: req('@opentelemetry/core') as typeof Core,
     exporterZipkin: req('@opentelemetry/exporter-zipkin') as typeof ExporterZipkin,
+    exporterZipkinVersion: versionOf(req, '@opentelemetry/exporter-zipkin'),
     propagatorB3: req('@opentelemetry/propagator-b3') as typeof PropagatorB3,
     resources: req('@opentelemetry/resources') as typeof Resources,
     sdkTraceBase: req('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase,
     sdkTraceNode: req('@opentelemetry/sdk-trace-node') as typeof SdkTraceNode,
   };
   return sdk;
+}
+
+/** The version of the copy `req` loads (not the application's, which may differ), from its package.json. */
+function versionOf(req: NodeJS.Require, pkg: string): string | undefined {
+  try {
+    const version = (req(`${pkg}/package.json`) as { version?: unknown }).version;
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined; // an exports map that hides package.json: the gate then checks the shape only
+  }
 }

@@ -548,7 +548,7 @@ test('query spans: a query inside a request is a CLIENT child span with the sani
           db: client.tags?.['db.name'],
           op: client.tags?.['db.operation'],
           statement: client.tags?.['db.statement'],
-          peer: client.tags?.['peer.service'],
+          peer: client.remoteEndpoint?.serviceName, // the remote service as Zipkin's remote endpoint, not a tag
           port: client.tags?.['server.port'],
         },
         { system: c.system, db: 'test', op: 'SELECT', statement: c.statement, peer: c.system, port: c.port },

@@ -1,8 +1,9 @@
 /**
- * Other libraries' internals are read only in their compatibility modules (src/db/compat/, src/logging/compat/),
- * each with its supported version range. This test scans src/ and fails on an access to those internals anywhere
- * else: pg-pool's, pg's, mysql2's and generic-pool's underscore fields, their error messages matched as text,
- * pino's private symbols (looked up by description, or taken from `pino.symbols`), and a replaced global `fetch`.
+ * Other libraries' internals are read only in their compatibility modules (src/db/compat/, src/logging/compat/,
+ * src/tracing/compat/), each with its supported version range. This test scans src/ and fails on an access to those
+ * internals anywhere else: pg-pool's, pg's, mysql2's and generic-pool's underscore fields, their error messages
+ * matched as text, pino's private symbols (looked up by description, or taken from `pino.symbols`), a replaced
+ * global `fetch`, and the Zipkin exporter's internal send function.
  * pino's public symbols (`Symbol.for('pino.metadata')` etc., which pino documents as shared by every copy) are
  * allowed everywhere.
  */
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const src = join(root, 'src');
-const ALLOWED = ['src/db/compat/', 'src/logging/compat/'];
+const ALLOWED = ['src/db/compat/', 'src/logging/compat/', 'src/tracing/compat/'];
 
 /** pino's symbols that are public: created with Symbol.for, exported for integrations. */
 const PINO_PUBLIC = '(?:needsMetadataGsym|serializersSym|formattersSym|hooksSym|transportUsesMultistreamSym)';
@@ -31,6 +32,7 @@ const PATTERNS: readonly { readonly what: string; readonly re: RegExp }[] = [
   { what: "a pino symbol looked up by its description", re: /\.description\s*===|['"]pino\.(?:mixin|mixinMergeStrategy|stream|time|chindings|write)['"]/ },
   { what: "a private pino symbol", re: new RegExp(`pino\\.symbols\\.(?!${PINO_PUBLIC}\\b)\\w+`) },
   { what: 'a replaced global fetch', re: /\b(?:globalThis|global|self)\.fetch\s*=(?!=)/ },
+  { what: "exporter-zipkin's internal send function", re: /\._send\b|\[['"]_send['"]\]/ },
 ];
 
 function files(dir: string): string[] {
@@ -62,6 +64,8 @@ test('the patterns find what the compatibility modules do read (so they are not 
   assert.ok(!PATTERNS[4]!.re.test('globalThis.fetch === original'));
   assert.ok(PATTERNS[3]!.re.test('logger[pino.symbols.mixinSym]'));
   assert.ok(!PATTERNS[3]!.re.test('stream[pino.symbols.needsMetadataGsym]'));
+  assert.ok(PATTERNS[5]!.re.test(text), `${PATTERNS[5]!.what}: not found in the compatibility modules`);
+  assert.ok(PATTERNS[5]!.re.test("exporter['_send'] = wrapped;"));
 });
 
 test('every compatibility module declares the versions it supports', () => {
