@@ -50,7 +50,11 @@ const BACKEND_ENV = {
   victorialogs: ['VICTORIALOGS_URL'],
   postgres: ['POSTGRES_URL'],
   mariadb: ['MARIADB_URL'],
+  // build only: `scripts/stack up confluent` builds @confluentinc/kafka-javascript from source for this Node's ABI
+  confluent: ['CONFLUENT_KAFKA_JS'],
 };
+// The confluent build is for the Node that runs the tests, not whatever `node` is first on PATH.
+process.env.NODEMETER_STACK_NODE ??= process.execPath;
 
 function walk(dir, suffix) {
   let out = [];
@@ -89,7 +93,8 @@ if (files.length === 0) {
 
 const env = { ...process.env };
 const started = [];
-const needed = [...new Set(files.flatMap(backendsOf))];
+// Its one test file runs on Node 22 only (the native addon is per ABI, a cold build takes minutes): no build elsewhere.
+const needed = [...new Set(files.flatMap(backendsOf))].filter((s) => s !== 'confluent' || major === 22);
 for (const service of needed) {
   const vars = BACKEND_ENV[service];
   if (!vars) {

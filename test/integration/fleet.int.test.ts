@@ -1,4 +1,4 @@
-// @backends prometheus victorialogs postgres kafka zipkin
+// @backends prometheus victorialogs postgres kafka zipkin confluent
 /**
  * The demo fleet (`npm run demo:fleet`, examples/fleet) against the real stack: gateway (Express) → order-service
  * (Fastify + PostgreSQL) → Kafka → payment-service (kafkajs) and inventory-service (@confluentinc/kafka-javascript)
@@ -54,8 +54,11 @@ before(async () => {
   requirePrometheus();
   requireVictoriaLogs();
   if (!ZIPKIN_URL || !process.env.KAFKA_BROKERS || !process.env.POSTGRES_URL) throw new Error('ZIPKIN_URL, KAFKA_BROKERS and POSTGRES_URL must be set');
+  const confluent = process.env.CONFLUENT_KAFKA_JS;
+  if (!confluent) throw new Error('CONFLUENT_KAFKA_JS must be set (npm test builds it: scripts/stack up confluent)');
   fleet = spawn(process.execPath, [fileURLToPath(new URL('../../examples/fleet/index.mjs', import.meta.url))], {
-    env: { ...process.env, FLEET_RUN: RUN, FLEET_PAGE_PORT: '0', FLEET_RATE: '20' },
+    // The Confluent client is not a devDependency: the inventory-service finds the stack's build through NODE_PATH.
+    env: { ...process.env, NODE_PATH: join(confluent, '..', '..'), FLEET_RUN: RUN, FLEET_PAGE_PORT: '0', FLEET_RATE: '20' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   fleet.stdout!.on('data', (d) => (output += String(d)));
