@@ -3,7 +3,8 @@
  * src/tracing/compat/), each with its supported version range. This test scans src/ and fails on an access to those
  * internals anywhere else: pg-pool's, pg's, mysql2's and generic-pool's underscore fields, their error messages
  * matched as text, pino's private symbols (looked up by description, or taken from `pino.symbols`), a replaced
- * global `fetch`, and the Zipkin exporter's internal send function.
+ * global `fetch`, and the Zipkin exporter's internal send function. prom-client is loaded only in
+ * src/metrics/compat/ (its deep `prom-client/lib` paths included); elsewhere only its types are imported.
  * pino's public symbols (`Symbol.for('pino.metadata')` etc., which pino documents as shared by every copy) are
  * allowed everywhere.
  */
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const src = join(root, 'src');
-const ALLOWED = ['src/db/compat/', 'src/logging/compat/', 'src/tracing/compat/'];
+const ALLOWED = ['src/db/compat/', 'src/logging/compat/', 'src/tracing/compat/', 'src/metrics/compat/'];
 
 /** pino's symbols that are public: created with Symbol.for, exported for integrations. */
 const PINO_PUBLIC = '(?:needsMetadataGsym|serializersSym|formattersSym|hooksSym|transportUsesMultistreamSym)';
@@ -33,6 +34,13 @@ const PATTERNS: readonly { readonly what: string; readonly re: RegExp }[] = [
   { what: "a private pino symbol", re: new RegExp(`pino\\.symbols\\.(?!${PINO_PUBLIC}\\b)\\w+`) },
   { what: 'a replaced global fetch', re: /\b(?:globalThis|global|self)\.fetch\s*=(?!=)/ },
   { what: "exporter-zipkin's internal send function", re: /\._send\b|\[['"]_send['"]\]/ },
+  // prom-client's lib/ files are not a public entry; src/metrics/compat/prom-client.ts loads them behind its gate.
+  { what: "a deep prom-client path (its lib/ files)", re: /\bprom-client\/lib\b/ },
+  // ... and is the one place prom-client is loaded at all (types may be imported elsewhere, with `import type`).
+  {
+    what: 'a load of prom-client outside its compatibility module',
+    re: /^(?!\s*import\s+type\b).*\bfrom\s+['"]prom-client['"]|\brequire\(\s*['"]prom-client['"]\s*\)|\bimport\(\s*['"]prom-client['"]\s*\)/,
+  },
 ];
 
 function files(dir: string): string[] {
@@ -66,6 +74,12 @@ test('the patterns find what the compatibility modules do read (so they are not 
   assert.ok(!PATTERNS[3]!.re.test('stream[pino.symbols.needsMetadataGsym]'));
   assert.ok(PATTERNS[5]!.re.test(text), `${PATTERNS[5]!.what}: not found in the compatibility modules`);
   assert.ok(PATTERNS[5]!.re.test("exporter['_send'] = wrapped;"));
+  const promDeep = PATTERNS.find((p) => p.what.startsWith('a deep prom-client path'))!;
+  const promLoad = PATTERNS.find((p) => p.what.startsWith('a load of prom-client'))!;
+  assert.ok(promDeep.re.test(text), `${promDeep.what}: not found in the compatibility modules`);
+  assert.ok(promLoad.re.test("import { Registry } from 'prom-client';"));
+  assert.ok(promLoad.re.test("const { Registry } = require('prom-client');"));
+  assert.ok(!promLoad.re.test("import type { Registry } from 'prom-client';"));
 });
 
 test('every compatibility module declares the versions it supports', () => {
