@@ -16,7 +16,7 @@
  *
  * Spans without those tags (Spring's HTTP spans have no remote endpoint either) pass unchanged, without a copy.
  * Outside {@link EXPORTER_ZIPKIN_SUPPORTED}, or if the instance has no `_send`, the exporter is used as it is (the
- * remote service stays a `peer.service` tag) and NMWRN022 says so once.
+ * remote service stays a `peer.service` tag) and the LIBRARY_VERSION_UNSUPPORTED warning says so once.
  */
 import { isIP } from 'node:net';
 import type { Diag } from '../../core/diag.js';
@@ -78,8 +78,8 @@ export function toBraveShape<S extends ZipkinSpanLike>(span: S): S {
 }
 
 /**
- * Makes `exporter` (a ZipkinExporter of `version`) send spans in Brave's shape. Returns false, after NMWRN022, when
- * it cannot and the exporter stays as it is.
+ * Makes `exporter` (a ZipkinExporter of `version`) send spans in Brave's shape. Returns false, after the
+ * LIBRARY_VERSION_UNSUPPORTED warning, when it cannot and the exporter stays as it is.
  */
 export function sendInBraveShape(exporter: object, version: string | undefined, diag: Diag): boolean {
   const verdict = checkVersion(EXPORTER_ZIPKIN_SUPPORTED, version);
@@ -104,5 +104,17 @@ export function sendInBraveShape(exporter: object, version: string | undefined, 
     inner.call(exporter, zipkinSpans, done);
   };
   target._send = shaped;
+  return true;
+}
+
+/**
+ * Makes `exporter` (a ZipkinExporter of `version`) hand its translated Zipkin spans to `send` instead of POSTing
+ * them (the Kafka transport, src/tracing/kafka-sender.ts). Call before {@link sendInBraveShape}, which then wraps
+ * `send`. Returns false, sending nothing anywhere, when this exporter has no internal send to replace.
+ */
+export function replaceZipkinSend(exporter: object, version: string | undefined, send: Send): boolean {
+  const target = exporter as { _send?: unknown };
+  if (!checkVersion(EXPORTER_ZIPKIN_SUPPORTED, version).supported || typeof target._send !== 'function') return false;
+  target._send = send;
   return true;
 }
