@@ -128,9 +128,7 @@ function actuatorRoutes(router: ActuatorRouter): (scope: FastifyLike, options: u
   return function nodemeterActuator(scope, _options, done) {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, parsed) => parsed(null, body));
-    const urls = router.paths();
-    if (router.basePath !== '/') urls.push(`${router.basePath}/*`);
-    for (const url of new Set(urls)) {
+    for (const url of actuatorUrls(router)) {
       scope.route({
         method: ACTUATOR_METHODS,
         url,
@@ -152,7 +150,17 @@ function actuatorRoutes(router: ActuatorRouter): (scope: FastifyLike, options: u
   };
 }
 
+/** The Fastify route URLs of the actuator's routes (see actuatorRoutes). */
+function actuatorUrls(router: ActuatorRouter): Set<string> {
+  const urls = router.paths();
+  if (router.basePath !== '/') urls.push(`${router.basePath}/*`);
+  return new Set(urls);
+}
+
 export function fastifyPlugin(router: ActuatorRouter | undefined, observations: ObservationRegistry): FastifyPlugin {
+  // The actuator's requests keep the `uri` the server observer gave them (Spring's endpoint mappings, such as
+  // `/actuator/health/{*path}`), not the Fastify route they were registered under (`/actuator/health/*`).
+  const ownUrls = router === undefined ? undefined : actuatorUrls(router);
   function nodemeter(fastify: FastifyLike, _options: unknown, done: (err?: Error) => void): void {
     // The actuator's routes live in a child context of their own (plugin encapsulation): see actuatorRoutes. The
     // hooks below go on the application's context before that child is created (avvio loads it after this plugin's
@@ -163,7 +171,7 @@ export function fastifyPlugin(router: ActuatorRouter | undefined, observations: 
       if (ctx === undefined) return next();
       // Fastify 4.10+ and 5: routeOptions.url; older 4.x: routerPath. Undefined when no route matched (404).
       const url = request.routeOptions?.url ?? request.routerPath;
-      if (url !== undefined) ctx.route = toRouteTemplate(url);
+      if (url !== undefined && ownUrls?.has(url) !== true) ctx.route = toRouteTemplate(url);
       observations.inScope(ctx, next);
     });
     // After body parsing the handler runs from the parser's callback; enter the scope again right before it.

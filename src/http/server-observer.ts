@@ -4,20 +4,23 @@
  * server all go through the same code. The observation stops when the response closes; a response that closes
  * before it finished is an aborted request. Start and stop are the registry's lifecycle: this file only says when.
  *
- * Requests to the actuator's own paths and to the management server are not observed (Spring excludes them too).
+ * Requests to the actuator on the application's port are observed, with the endpoint's mapping as `uri`
+ * (actuator-route.ts), as Spring Boot observes its own; requests to the management server are not (Spring does not
+ * observe a separate management port either: both measured on Boot 3.5.7 and 4.0.7).
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ObservationRegistry } from '../observation/registry.js';
 import type { ObservationConvention } from '../observation/convention.js';
+import { actuatorRouteResolver } from './actuator-route.js';
 import { attachServerContext, HttpServerContext, serverContextOf, type RouteResolver } from './server-context.js';
 
 const CHANNEL = 'http.server.request.start';
 
 /** @since 0.1.0 */
 export interface HttpServerObserverOptions {
-  /** Paths starting with this prefix are not observed (the actuator base path). */
-  excludePrefix?: string;
+  /** Paths starting with this prefix are the actuator's (its base path): their `uri` is the endpoint's mapping. */
+  actuatorPrefix?: string;
   /** Servers whose requests are not observed (the management server). */
   isExcludedServer?: (server: Server) => boolean;
   /** Route template for requests no framework integration annotates. */
@@ -36,7 +39,8 @@ export function observeHttpServers(
   convention: ObservationConvention<HttpServerContext>,
   options: HttpServerObserverOptions = {},
 ): () => void {
-  const prefix = options.excludePrefix;
+  const prefix = options.actuatorPrefix;
+  const actuatorRoute = prefix === undefined ? undefined : actuatorRouteResolver(prefix);
   const excludedServer = options.isExcludedServer;
   // One listener function for every response: no closure per request.
   const onClose = function (this: ServerResponse): void {
@@ -48,17 +52,15 @@ export function observeHttpServers(
   const onStart = (message: unknown): void => {
     const { request, response, server } = message as StartMessage;
     if (excludedServer !== undefined && excludedServer(server)) return;
-    if (prefix !== undefined) {
-      const url = request.url;
-      if (url !== undefined && url.startsWith(prefix) && (url.length === prefix.length || '/?'.includes(url[prefix.length] as string))) {
-        // On Node 22 a scope entered for the previous request on this connection would still be current here.
-        observations.clearScope();
-        return;
-      }
-    }
     if (serverContextOf(request) !== undefined) return; // another copy of nodemeter observes it already
     const ctx = new HttpServerContext(request, response, convention);
     ctx.routeResolver = options.routeResolver;
+    if (prefix !== undefined) {
+      const url = request.url;
+      if (url !== undefined && url.startsWith(prefix) && (url.length === prefix.length || '/?'.includes(url[prefix.length] as string))) {
+        ctx.routeResolver = actuatorRoute;
+      }
+    }
     attachServerContext(request, response, ctx);
     response.on('close', onClose);
     observations.start(ctx);

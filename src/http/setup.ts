@@ -19,7 +19,7 @@ import { HttpServerDrain } from './server-drain.js';
 export interface HttpDeps {
   readonly options: ResolvedHttpConfig;
   readonly observations: ObservationRegistry;
-  /** The actuator, whose own paths are not observed. */
+  /** The actuator, whose requests on the application's port get the endpoint's mapping as `uri`. */
   readonly actuator: ActuatorRouter;
   /** The router the framework entries mount; undefined when a management server serves the actuator. */
   readonly appRouter: ActuatorRouter | undefined;
@@ -43,7 +43,7 @@ export const HTTP: Integration<HttpDeps, HttpHandle> = {
     if (options.server.enabled) {
       const basePath = actuator.basePath;
       const unsubscribe = observeHttpServers(observations, new HttpServerConvention(), {
-        excludePrefix: basePath === '/' ? undefined : basePath,
+        actuatorPrefix: basePath === '/' ? undefined : basePath,
         isExcludedServer: isManagementServer,
         routeResolver: options.server.routeResolver,
       });
