@@ -135,7 +135,7 @@ const TRACING: Integration<SetupDeps, { readonly tracing: TracingSetup | undefin
     if (!config.tracing.enabled) return { handle: { tracing: undefined } };
     const tracing = setupTracing(config.tracing, serviceName, ownMetrics, diag);
     closers.add('tracing', () => tracing.shutdown());
-    observations.addHandler(new TracingObservationHandler(tracing.tracer, tracing.enterContext));
+    observations.addHandler(new TracingObservationHandler(tracing.tracer, tracing.enterContext, tracing.headSampler));
     return { handle: { tracing } };
   },
 };

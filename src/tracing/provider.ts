@@ -15,6 +15,7 @@ import { VERSION } from '../core/version.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { sendInBraveShape } from './compat/exporter-zipkin.js';
 import { CountingExporter } from './exporter.js';
+import { createHeadSampling, type HeadSampler } from './head-sampler.js';
 import { ProduceConsumePropagator } from './propagation.js';
 import { loadOtelSdk } from './sdk.js';
 import { selfObservabilityMeterProvider } from './self-metrics.js';
@@ -46,6 +47,11 @@ export interface TracingRuntime extends TracingSetup {
    * runs after the channel that starts its observation); undefined when the context manager is not nodemeter's.
    */
   readonly enterContext: ((ctx: Context) => void) | undefined;
+  /**
+   * Sampling of new traces decided before a span is asked for (the same decision as the provider's sampler for
+   * the same trace id); undefined when the provider is the application's.
+   */
+  readonly headSampler: HeadSampler | undefined;
 }
 
 export function setupTracing(
@@ -87,7 +93,11 @@ export function setupTracing(
       } as ConstructorParameters<typeof BatchSpanProcessor>[1]),
     );
   }
+  // The tracing handler decides sampling of new traces before it asks for a span and hands a sampled trace's id
+  // to this id generator, so the SDK span carries the id the decision was taken on (head-sampler.ts).
+  const headSampling = createHeadSampling(config.samplingProbability, new sdkTraceBase.RandomIdGenerator());
   const provider = new sdkTraceNode.NodeTracerProvider({
+    idGenerator: headSampling.idGenerator,
     // No resource attributes: the Zipkin exporter copies every one into every span's tags (`service.name`, which
     // Spring's spans do not carry); the service's name reaches Zipkin as the local endpoint, from the exporter's
     // `serviceName`. (Without a resource the provider would add its defaults, telemetry.sdk.*, as tags too.)
@@ -105,6 +115,7 @@ export function setupTracing(
       tracer: trace.getTracer('nodemeter', VERSION),
       ownProvider: false,
       enterContext: undefined,
+      headSampler: undefined,
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     };
@@ -119,6 +130,7 @@ export function setupTracing(
     tracer: provider.getTracer('nodemeter', VERSION),
     ownProvider: true,
     enterContext: ownContext ? enterWith(contextManager) : undefined,
+    headSampler: headSampling,
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       try {

@@ -9,6 +9,11 @@
  *
  * Tags, name and status are set when the observation stops, once the route, status and error are known. The
  * span, its context and its parent are kept in the observation context under this handler's own keys.
+ *
+ * With nodemeter's own provider, sampling is decided here before the SDK is asked for a span (parent-based: a
+ * parent's flag is followed; a new trace is sampled by the same trace-id ratio as the SDK's sampler). An unsampled
+ * observation gets only what propagation needs: a non-recording span (`trace.wrapSpanContext`) with the trace id,
+ * a new span id and the not-sampled flag, so downstream services agree. No SDK span, name, attributes or export.
  */
 import type { EventEmitter } from 'node:events';
 import {
@@ -19,6 +24,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Context,
   type Span,
   type TextMapGetter,
@@ -65,15 +71,34 @@ function errorMessage(error: unknown): string {
  */
 export type EnterContext = (context: Context) => void;
 
+/**
+ * Head sampling for new traces, from the provider that owns the SDK's sampler and id generator (see
+ * src/tracing/head-sampler.ts). Absent with an application's own provider: then the SDK decides for every span.
+ */
+export interface HeadSampler {
+  /**
+   * Draws a new trace id and decides on it: the id when the trace is NOT sampled; undefined when it is, and the
+   * provider's next root span is given that id (the SDK's sampler then says "sampled" for it too).
+   */
+  unsampledRoot(): string | undefined;
+  /** A new random span id (16 hex digits). */
+  spanId(): string;
+}
+
 export class TracingObservationHandler implements ObservationHandler {
   readonly name = 'tracing';
   readonly #tracer: Tracer;
   readonly #enter: EnterContext | undefined;
+  readonly #sampler: HeadSampler | undefined;
 
-  /** Without `enter` (an application's own context manager), enterScope and clearScope do nothing. */
-  constructor(tracer: Tracer, enter?: EnterContext) {
+  /**
+   * Without `enter` (an application's own context manager), enterScope and clearScope do nothing. Without
+   * `sampler` (an application's own provider), every span is asked of the SDK, which decides.
+   */
+  constructor(tracer: Tracer, enter?: EnterContext, sampler?: HeadSampler) {
     this.#tracer = tracer;
     this.#enter = enter;
+    this.#sampler = sampler;
   }
 
   /** Conventions may opt out of spans (`spans: false`: meters only). */
@@ -99,11 +124,13 @@ export class TracingObservationHandler implements ObservationHandler {
   onStart(ctx: ObservationContext): void {
     let parent: Context;
     if (ctx instanceof ReceiverContext) {
-      parent = propagation.extract(ROOT_CONTEXT, ctx.carrier, ctx.getter as TextMapGetter);
+      // A record without headers has no parent to read: skip the propagators (one per consumed format).
+      const carrier: unknown = ctx.carrier;
+      parent = carrier === undefined || carrier === null ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, carrier, ctx.getter as TextMapGetter);
     } else {
       parent = context.active();
     }
-    const span = this.#tracer.startSpan(ctx.convention.contextualName(ctx), { kind: KINDS[ctx.kind] }, parent);
+    const span = this.#unsampled(parent) ?? this.#tracer.startSpan(ctx.convention.contextualName(ctx), { kind: KINDS[ctx.kind] }, parent);
     const traceContext = trace.setSpan(parent, span);
     ctx.put(kSpan, span);
     ctx.put(kTraceContext, traceContext);
@@ -111,6 +138,30 @@ export class TracingObservationHandler implements ObservationHandler {
     if (ctx instanceof SenderContext) {
       propagation.inject(traceContext, ctx.carrier, ctx.setter as TextMapSetter);
     }
+  }
+
+  /**
+   * The non-recording span of an observation that is not sampled, or undefined when the SDK must be asked (sampled,
+   * no head sampler, or tracing suppressed: the SDK answers that with its invalid span). Mirrors the SDK's
+   * `Tracer.startSpan` for a NOT_RECORD decision: parent's trace id and trace state, a new span id, flags NONE.
+   */
+  #unsampled(parent: Context): Span | undefined {
+    const sampler = this.#sampler;
+    if (sampler === undefined || parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
+    const parentSpan = trace.getSpan(parent);
+    const parentContext = parentSpan === undefined ? undefined : parentSpan.spanContext();
+    if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
+      if ((parentContext.traceFlags & TraceFlags.SAMPLED) !== 0) return undefined;
+      return trace.wrapSpanContext({
+        traceId: parentContext.traceId,
+        spanId: sampler.spanId(),
+        traceFlags: TraceFlags.NONE,
+        traceState: parentContext.traceState,
+      });
+    }
+    const traceId = sampler.unsampledRoot();
+    if (traceId === undefined) return undefined;
+    return trace.wrapSpanContext({ traceId, spanId: sampler.spanId(), traceFlags: TraceFlags.NONE });
   }
 
   onStop(ctx: ObservationContext, values: readonly string[]): void {
