@@ -54,7 +54,12 @@ async function round(framework, variant) {
   const lines = [];
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (d) => lines.push(...d.split('\n').filter(Boolean)));
-  while (lines.length === 0) await new Promise((r) => setTimeout(r, 20));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  while (lines.length === 0) {
+    if (exited) throw new Error(`server ${framework} ${variant} exited before listening`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const port = Number(lines[0]);
   let i = 0;
   const result = await autocannon({
@@ -67,6 +72,7 @@ async function round(framework, variant) {
   await once(child, 'exit');
   return {
     rps: result.requests.average,
+    cpuPerReq: Number(lines[2]) / Math.max(1, result.requests.total),
     p50: result.latency.p50,
     p99: result.latency.p99,
     rss: Number(lines[1]) / 1024 / 1024,
@@ -75,7 +81,12 @@ async function round(framework, variant) {
 }
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 console.log(
+  `load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}; ` +
   `HTTP overhead, node ${process.version}, ${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections, GET /orders/:id` +
     (PIN ? ', load generator on CPU 0, server on CPU 1' : ''),
 );
@@ -88,14 +99,19 @@ for (const framework of FRAMEWORKS) {
     // Alternate the order each round so no variant always runs on a warmer or cooler machine.
     for (const v of order) results[v].push(await round(framework, v));
   }
-  const bare = mean(results.bare.map((x) => x.rps));
+  // Medians over rounds; the ratio's spread is each round's figure against the same round's bare.
+  const bare = median(results.bare.map((x) => x.rps));
+  const bareCpu = median(results.bare.map((x) => x.cpuPerReq));
   console.log(`\n${framework}`);
-  console.log('  variant    req/s     ratio   p50 ms  p99 ms  RSS MiB  errors');
+  console.log('  variant            req/s   ratio (rounds)          cpu µs/req  cpu ratio  p99 ms  RSS MiB  errors');
   for (const v of VARIANTS) {
     const xs = results[v];
-    const rps = mean(xs.map((x) => x.rps));
+    const rps = median(xs.map((x) => x.rps));
+    const perRound = xs.map((x, r) => (x.rps / results.bare[r].rps).toFixed(2)).join(' ');
+    const cpu = median(xs.map((x) => x.cpuPerReq));
     console.log(
-      `  ${v.padEnd(9)} ${rps.toFixed(0).padStart(7)}  ${(rps / bare).toFixed(3).padStart(6)}x  ${mean(xs.map((x) => x.p50)).toFixed(1).padStart(6)}  ${mean(xs.map((x) => x.p99)).toFixed(1).padStart(6)}  ${mean(xs.map((x) => x.rss)).toFixed(0).padStart(7)}  ${xs.reduce((a, x) => a + x.errors, 0)}`,
+      `  ${v.padEnd(17)} ${rps.toFixed(0).padStart(6)}  ${(rps / bare).toFixed(2)}x (${perRound})`.padEnd(50) +
+        `${cpu.toFixed(1).padStart(8)}  ${(bareCpu / cpu).toFixed(2).padStart(8)}x  ${median(xs.map((x) => x.p99)).toFixed(1).padStart(6)}  ${median(xs.map((x) => x.rss)).toFixed(0).padStart(7)}  ${xs.reduce((a, x) => a + x.errors, 0)}`,
     );
   }
 }

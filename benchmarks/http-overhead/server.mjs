@@ -8,11 +8,16 @@
 //   binders    runtime binders only; http: HTTP server metrics only (to tell the two costs apart)
 import { createRequire } from 'node:module';
 
-const [framework, variant, zipkin] = process.argv.slice(2);
+const [framework, variantArg, zipkin] = process.argv.slice(2);
+// `<variant>-before`: the same variant on an earlier build (NM_BEFORE: its dist/index.js), in the same rounds.
+const before = variantArg.endsWith('-before');
+const variant = before ? variantArg.slice(0, -'-before'.length) : variantArg;
+// NM_AFTER: a private build to measure (the shared dist/ may be rebuilt by others while a run goes on).
+const entry = before ? process.env.NM_BEFORE : (process.env.NM_AFTER ?? 'nodemeter');
 const require = createRequire(import.meta.url);
 let nm;
 if (variant !== 'bare') {
-  const { instrument } = await import('nodemeter');
+  const { instrument } = await import(entry);
   const tracing = variant.startsWith('traces') || variant === 'logs10'
     ? { samplingProbability: variant === 'traces100' ? 1 : 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } }
     : { enabled: false };
@@ -20,7 +25,7 @@ if (variant !== 'bare') {
   const options = { serviceName: 'bench', diagLevel: 'error', tracing };
   if (variant === 'logs10') options.logging = { console: false, flushOnSignals: false, loki: { url: `${zipkin}/loki/api/v1/push` } };
   if (variant === 'binders') options.http = { server: { enabled: false }, client: { enabled: false } };
-  if (variant === 'http') options.metrics = { binders: Object.fromEntries((await import('nodemeter')).BINDER_NAMES.map((b) => [b, false])) };
+  if (variant === 'http') options.metrics = { binders: Object.fromEntries((await import(entry)).BINDER_NAMES.map((b) => [b, false])) };
   nm = instrument(options);
 }
 
@@ -48,10 +53,14 @@ if (framework === 'express') {
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = app.server.address().port;
 }
+// CPU of the server from here on, so start-up is not counted: cpu µs per request is the figure a busy machine
+// disturbs least (throughput also depends on how much of the core the server got).
+const cpuAtListen = process.cpuUsage();
 process.stdout.write(`${port}\n`);
 process.stdin.on('data', async (d) => {
   if (String(d).includes('stop')) {
-    process.stdout.write(`${process.memoryUsage.rss()}\n`);
+    const cpu = process.cpuUsage(cpuAtListen);
+    process.stdout.write(`${process.memoryUsage.rss()}\n${cpu.user + cpu.system}\n`);
     process.exit(0);
   }
 });
