@@ -138,10 +138,10 @@ export async function runFaultRounds(o: FaultRunOptions): Promise<FaultRunResult
   try {
     const { port } = await reply<{ port: number }>((m) => 'port' in m);
     const url = `http://127.0.0.1:${port}`;
-    const load = (ms: number, label: string): Promise<AutocannonResult> =>
+    const load = (ms: number, label: string, rate = o.rate): Promise<AutocannonResult> =>
       new Promise((resolve, reject) => {
         autocannon(
-          { url: `${url}/work/${label}`, connections: o.connections ?? 8, overallRate: o.rate, duration: ms / 1000, timeout: 10 },
+          { url: `${url}/work/${label}`, connections: o.connections ?? 8, overallRate: rate, duration: ms / 1000, timeout: 10 },
           (err, result) => (err ? reject(err) : resolve(result)),
         );
       });
@@ -152,12 +152,12 @@ export async function runFaultRounds(o: FaultRunOptions): Promise<FaultRunResult
     };
     const rounds: Round[] = [];
     let rssMax = 0;
-    const round = async (label: string, mode: 'ok' | FaultMode, ms: number, keep = true) => {
+    const round = async (label: string, mode: 'ok' | FaultMode, ms: number, keep = true, rate = o.rate) => {
       await setMode(mode);
       const before = await stats();
       // RSS sampled during the round, not only at its ends.
       const sampler = setInterval(() => void stats().then((s) => (rssMax = Math.max(rssMax, s.rssBytes)), () => {}), 1000);
-      const r = await load(ms, label);
+      const r = await load(ms, label, rate);
       clearInterval(sampler);
       const after = await stats();
       rssMax = Math.max(rssMax, after.rssBytes);
@@ -184,8 +184,8 @@ export async function runFaultRounds(o: FaultRunOptions): Promise<FaultRunResult
     };
 
     log(`fault rounds: ${o.rate} req/s, ${o.roundMs} ms per round, modes ${modes.join(' ')} (Zipkin and log receiver together)`);
-    // Long enough for the JIT: CPU per request falls by half over the first seconds.
-    await round('warmup', 'ok', o.warmupMs ?? 5000, false);
+    // At three times the rate, for the JIT: CPU per request falls by half over the first few thousand requests.
+    await round('warmup', 'ok', o.warmupMs ?? 5000, false, o.rate * 3);
     const baseline = (await stats()).rssBytes;
     for (let c = 0; c < (o.cycles ?? 1); c++) {
       for (const m of modes) {
