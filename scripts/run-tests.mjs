@@ -52,6 +52,10 @@ const BACKEND_ENV = {
   mariadb: ['MARIADB_URL'],
   // build only: `scripts/stack up confluent` builds @confluentinc/kafka-javascript from source for this Node's ABI
   confluent: ['CONFLUENT_KAFKA_JS'],
+  // build only: the exec zipkin-server jar (Kafka collector), an OpenTelemetry Collector, Debian's chromium
+  zipkinexec: ['ZIPKIN_EXEC_JAR'],
+  otelcol: ['OTELCOL_BIN'],
+  chromium: ['CHROMIUM_BIN'],
 };
 // The confluent build is for the Node that runs the tests, not whatever `node` is first on PATH.
 process.env.NODEMETER_STACK_NODE ??= process.execPath;

@@ -25,6 +25,14 @@ function clientIdOf(config: unknown): string | undefined {
   return typeof settings.clientId === 'string' ? settings.clientId : undefined;
 }
 
+/**
+ * nodemeter's own clients (the Kafka span transport's producer, src/tracing/kafka-sender.ts) carry this registered
+ * symbol in their config and stay uninstrumented: spans about sending spans would feed themselves.
+ */
+function isNodemeterOwn(config: unknown): boolean {
+  return config !== null && typeof config === 'object' && (config as Record<symbol, unknown>)[Symbol.for('nodemeter.uninstrumented')] === true;
+}
+
 function keepName(wrapped: object, original: Ctor | ((...args: unknown[]) => unknown)): void {
   Object.defineProperty(wrapped, 'name', { value: original.name, configurable: true });
 }
@@ -43,7 +51,7 @@ export function wrapKafkaClass(exports: Record<string, unknown>, handle: () => A
       const nm = handle();
       // A class constructor may return another object: the instrumented client, whose prototype is this one.
       // eslint-disable-next-line no-constructor-return
-      if (nm === undefined || nm.isShutDown) return;
+      if (nm === undefined || nm.isShutDown || isNodemeterOwn(args[0])) return;
       try {
         return nm.kafka.instrument(this, { clientId: clientIdOf(args[0]) ?? 'kafkajs' });
       } catch (err) {

@@ -117,6 +117,17 @@ export const Warnings = {
       'OTEL_TRACES_EXPORTER=none (tracing.zipkin.enabled: false), or tracing with MANAGEMENT_TRACING_ENABLED=false',
   ),
 
+  /**
+   * A span exporter the options ask for needs an optional package that is not installed (kafkajs for the Kafka
+   * transport, the OTLP exporter for OTLP); that exporter's spans are dropped and counted.
+   */
+  SPAN_EXPORTER_UNAVAILABLE: warning(
+    'NMWRN018',
+    (p: { exporter: string; error: unknown }) =>
+      `${p.exporter} span export is configured but cannot work: ${reason(p.error)}; its spans are dropped and ` +
+      'counted in nodemeter_spans_total{result="dropped",reason="export_failed"}',
+  ),
+
   /** The application registered its own OpenTelemetry tracer provider; nodemeter uses it instead of its own. */
   FOREIGN_TRACER_PROVIDER: warning(
     'NMWRN009',

@@ -7,7 +7,7 @@
  * that provider (and its exporter, sampler, propagator and context manager) for its spans and says so once.
  */
 import { context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
-import type { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { BatchSpanProcessor, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from './options.js';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
@@ -16,6 +16,8 @@ import type { MeterRegistry } from '../metrics/registry.js';
 import { sendInBraveShape } from './compat/exporter-zipkin.js';
 import { CountingExporter } from './exporter.js';
 import { createHeadSampling, type HeadSampler } from './head-sampler.js';
+import { zipkinOverKafka } from './kafka-sender.js';
+import { createOtlpExporter } from './otlp.js';
 import { ProduceConsumePropagator } from './propagation.js';
 import { loadOtelSdk } from './sdk.js';
 import { selfObservabilityMeterProvider } from './self-metrics.js';
@@ -70,18 +72,31 @@ export function setupTracing(
   // Export failures already reported as SPAN_EXPORT_FAILED: the flush at shutdown fails with the same error, and a
   // service without a Zipkin should see one warning that says what to do, not a second one without advice.
   const reported = new WeakSet<object>();
-  const spanProcessors = [];
-  if (config.zipkin.enabled) {
-    const zipkin = new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName });
-    sendInBraveShape(zipkin, exporterZipkinVersion, diag);
+  const spanProcessors: InstanceType<typeof BatchSpanProcessor>[] = [];
+  const timeoutMs = config.export.exportTimeoutMs;
+  // One bounded, counting batch processor per exporter (Zipkin over HTTP or Kafka, OTLP): a slow one never holds
+  // the other's spans. `target` names the destination in warnings; `url` gets the HTTP socket timeout.
+  const addExporter = (target: string, url: string | undefined, create: () => SpanExporter, what: string): void => {
+    let inner: SpanExporter;
+    try {
+      inner = create();
+    } catch (error) {
+      // An optional package missing: said once here; the spans are then dropped and counted, not silently lost.
+      diag.warn(Warnings.SPAN_EXPORTER_UNAVAILABLE, { exporter: what, error }, what);
+      if (error !== null && typeof error === 'object') reported.add(error);
+      inner = { export: (_spans, done) => done({ code: 1, error: error as Error }), shutdown: () => Promise.resolve() };
+    }
     const exporter = new CountingExporter(
-      zipkin,
+      inner,
       spans,
       (error) => {
-        if (error !== null && typeof error === 'object') reported.add(error);
-        diag.warn(Warnings.SPAN_EXPORT_FAILED, { endpoint, error }, endpoint);
+        if (error !== null && typeof error === 'object') {
+          if (reported.has(error)) return;
+          reported.add(error);
+        }
+        diag.warn(Warnings.SPAN_EXPORT_FAILED, { endpoint: target, error }, target);
       },
-      { endpoint, timeoutMs: config.export.exportTimeoutMs },
+      { endpoint: url, timeoutMs },
     );
     spanProcessors.push(
       new sdkTraceBase.BatchSpanProcessor(exporter, {
@@ -92,6 +107,24 @@ export function setupTracing(
         selfObsMeterProvider: selfObservabilityMeterProvider(registry, spans),
       } as ConstructorParameters<typeof BatchSpanProcessor>[1]),
     );
+  };
+  if (config.zipkin.enabled && config.zipkin.transport === 'kafka') {
+    const { bootstrapServers, topic } = config.zipkin.kafka;
+    addExporter(`kafka://${bootstrapServers.join(',')}/${topic}`, undefined, () => {
+      const zipkin = new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName });
+      return zipkinOverKafka(zipkin, exporterZipkinVersion, config.zipkin.kafka, serviceName, timeoutMs, diag);
+    }, 'Zipkin over Kafka');
+  } else if (config.zipkin.enabled) {
+    addExporter(endpoint, endpoint, () => {
+      const zipkin = new exporterZipkin.ZipkinExporter({ url: endpoint, serviceName });
+      sendInBraveShape(zipkin, exporterZipkinVersion, diag);
+      return zipkin;
+    }, 'Zipkin');
+  }
+  if (config.otlp.enabled) {
+    // OTLP backends name the service by the resource (the provider's is empty for Zipkin's sake: otlp.ts).
+    const resource = resources.defaultResource().merge(resources.resourceFromAttributes({ 'service.name': serviceName }));
+    addExporter(config.otlp.endpoint, config.otlp.endpoint, () => createOtlpExporter(config.otlp, resource, timeoutMs), 'OTLP');
   }
   // The tracing handler decides sampling of new traces before it asks for a span and hands a sampled trace's id
   // to this id generator, so the SDK span carries the id the decision was taken on (head-sampler.ts).

@@ -1,4 +1,4 @@
-// @backends prometheus victorialogs postgres kafka zipkin confluent
+// @backends prometheus victorialogs postgres kafka zipkin confluent chromium
 /**
  * The demo fleet (`npm run demo:fleet`, examples/fleet) against the real stack: gateway (Express) → order-service
  * (Fastify + PostgreSQL) → Kafka → payment-service (kafkajs) and inventory-service (@confluentinc/kafka-javascript)
@@ -30,6 +30,8 @@ const ONLY22 = { skip: !NODE22 && 'slow suite: runs on Node 22 only (the Node of
 const RUN = `it${process.pid}`;
 const APPS = ['gateway', 'order-service', 'payment-service', 'inventory-service'];
 const ZIPKIN_URL = process.env.ZIPKIN_URL ?? '';
+// `scripts/stack up chromium` installs Debian's chromium when missing and prints its path (scripts/run-tests.mjs).
+const CHROMIUM = process.env.CHROMIUM_BIN || 'chromium';
 
 interface Report {
   traceId: string;
@@ -153,13 +155,13 @@ test('the fleet page renders in headless chromium with data in each panel', ONLY
   const screenshot = join(dir, 'fleet.png');
   const args = ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${join(dir, 'profile')}`, '--window-size=1280,1400', '--virtual-time-budget=8000'];
   const run = promisify(execFile);
-  const { stdout: dom } = await run('chromium', [...args, '--dump-dom', report.page], { timeout: 60_000, maxBuffer: 16 << 20 });
+  const { stdout: dom } = await run(CHROMIUM, [...args, '--dump-dom', report.page], { timeout: 60_000, maxBuffer: 16 << 20 });
   for (const panel of ['red', 'trace', 'logs']) {
     const rows = Number(new RegExp(`id="${panel}" data-rows="(\\d+)"`).exec(dom)?.[1] ?? 0);
     assert.ok(rows > 0, `panel ${panel} shows rows (${rows})`);
   }
   for (const app of APPS) assert.ok(dom.includes(`${app}: `), `the waterfall shows ${app}`);
-  await run('chromium', [...args, `--screenshot=${screenshot}`, report.page], { timeout: 60_000 });
+  await run(CHROMIUM, [...args, `--screenshot=${screenshot}`, report.page], { timeout: 60_000 });
   assert.ok(statSync(screenshot).size > 10_000, 'a screenshot');
   console.log(`fleet page screenshot: ${screenshot}`);
 });
