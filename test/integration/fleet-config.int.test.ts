@@ -21,6 +21,12 @@ test('promtool check rules and test rules: the alert rules and their unit tests'
   assert.match(check.stdout, /SUCCESS: 10 rules found/);
   const tested = await run('promtool', ['test', 'rules', 'nodemeter.rules.test.yml'], { cwd: join(grafana, 'alerts') });
   assert.match(tested.stdout, /SUCCESS/);
+  // Every rule has a unit test in which it fires (an `exp_alerts` with labels), not only cases where it stays quiet.
+  const rules = [...readFileSync(join(grafana, 'alerts/nodemeter.rules.yml'), 'utf8').matchAll(/- alert: (\w+)/g)].map((m) => m[1]);
+  const tests = readFileSync(join(grafana, 'alerts/nodemeter.rules.test.yml'), 'utf8');
+  const firing = new Set([...tests.matchAll(/alertname: (\w+)\n\s+exp_alerts:\n\s+- exp_labels/g)].map((m) => m[1]));
+  assert.equal(rules.length, 10);
+  assert.deepEqual(rules.filter((r) => !firing.has(r)), [], 'alert rules without a firing unit test');
 });
 
 test('promtool check config: the Prometheus configuration of the compose file, with its rule files', async () => {
