@@ -44,7 +44,7 @@ export interface PromClientLoad {
   readonly via: 'lib' | 'entry';
   /** The version of the copy loaded, when its package.json could be read. */
   readonly version: string | undefined;
-  /** Set when the entry was used although the modules were wanted: what to tell the user (NMWRN022). */
+  /** Set when the entry was used although the modules were wanted: what to tell the user (Warnings.LIBRARY_VERSION_UNSUPPORTED). */
   readonly fallback: { readonly version: string } | undefined;
   /** Loads `AggregatorRegistry` the same way as the core (once; `lib/cluster`, or the entry). */
   readonly aggregatorRegistry: () => typeof PromClient.AggregatorRegistry;
