@@ -2,7 +2,7 @@
 // work is done. `performance.now()` counts from the process's start, so Node's own bootstrap is in every sample and
 // cancels out against the bare variant measured in the same run.
 //
-//   node benchmarks/startup/child.mjs bare|nodemeter|prom-client|prom-client-lib|otel-sdk [entry]
+//   node benchmarks/startup/child.mjs bare|nodemeter|prom-client|prom-client-lib|otel-api|otel-sdk [entry]
 const variant = process.argv[2];
 
 if (variant === 'nodemeter') {
@@ -16,14 +16,18 @@ if (variant === 'nodemeter') {
   const { Registry } = await import('prom-client');
   new Registry();
 } else if (variant === 'prom-client-lib') {
-  // Only the three prom-client modules nodemeter uses (registry, counter, gauge), by their file paths: not a public
-  // entry of prom-client, measured to show what its index costs beyond them.
+  // Only the three prom-client modules nodemeter uses (registry, counter, gauge), by their file paths, as nodemeter's
+  // compatibility module loads them (src/metrics/compat/prom-client.ts): its share of nodemeter's start-up.
   const { createRequire } = await import('node:module');
   const req = createRequire(import.meta.url);
   const Registry = req('prom-client/lib/registry');
   req('prom-client/lib/counter');
   req('prom-client/lib/gauge');
   new Registry();
+} else if (variant === 'otel-api') {
+  // @opentelemetry/api alone, imported as nodemeter's ESM build imports it: what nodemeter loads at start-up for the
+  // trace ids of log lines and for its tracing handler, with tracing off too.
+  await import('@opentelemetry/api');
 } else if (variant === 'otel-sdk') {
   // OpenTelemetry's trace SDK alone, set up the minimal way for Zipkin export: what nodemeter's tracing builds on.
   const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');

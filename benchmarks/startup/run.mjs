@@ -14,7 +14,8 @@
 //   tracing on     nodemeter with its defaults (tracing on, Zipkin export)
 //   otel trace sdk OpenTelemetry's NodeTracerProvider + BatchSpanProcessor + ZipkinExporter alone, registered
 //   prom-client    `import('prom-client')` and one Registry: a reference row, the floor of a prom-client based SDK
-//   prom-client lib  only prom-client's registry, counter and gauge modules (not a public entry): reference row
+//   prom-client lib  only prom-client's registry, counter and gauge modules, as nodemeter loads them: reference row
+//   otel api       `import('@opentelemetry/api')` alone (nodemeter loads it with tracing off too): reference row
 //
 // Goals (issue 10): metrics only <= 60 ms and <= 10 MB RSS over bare; tracing on over bare <= the OTel trace SDK
 // alone over bare.
@@ -42,6 +43,7 @@ const VARIANTS = [
   { name: 'otel trace sdk', arg: 'otel-sdk', env: {} },
   { name: 'prom-client', arg: 'prom-client', env: {} },
   { name: 'prom-client lib', arg: 'prom-client-lib', env: {} },
+  { name: 'otel api', arg: 'otel-api', env: {} },
 ];
 if (BEFORE !== undefined) {
   const entry = pathToFileURL(resolve(BEFORE, 'dist/index.js')).href;
