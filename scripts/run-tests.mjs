@@ -3,7 +3,7 @@
 // nodemeter supports (22 or newer); on an older Node it runs them on Node 22 fetched from the npm registry
 // (`npx -y node@22`) and says so.
 //
-//   node scripts/run-tests.mjs [unit|smoke|package|integration]...   (no argument: all four)
+//   node scripts/run-tests.mjs [unit|smoke|package|integration|hardening|interop]...   (no argument: all)
 //
 // `smoke` and `package` test the build: run `npm run build` first (`npm test` does). `package` packs the build and
 // installs the tarball into fresh projects (the npm registry or its cache must be reachable).
@@ -25,6 +25,9 @@ const SUITES = {
   integration: { dir: 'test/integration', suffix: '.int.test.ts' },
   // Tries to break nodemeter (fuzzed headers, failing backends, cardinality, secrets, lifecycle); ≤ 4 min.
   hardening: { dir: 'test/hardening', suffix: '.test.ts' },
+  // Real Spring Boot 3.5 and 4.0 services next to nodemeter services (test/interop, docs/guides/spring-interop.md).
+  // Slow (JVM starts), so it runs on one runtime per CI run: see interopLeftOut().
+  interop: { dir: 'test/interop', suffix: '.interop.test.ts' },
 };
 // The oldest Node line nodemeter supports (package.json `engines`); Node 20 reached its end of life in April 2026.
 const OLDEST_SUPPORTED = 22;
@@ -50,6 +53,8 @@ const BACKEND_ENV = {
   victorialogs: ['VICTORIALOGS_URL'],
   postgres: ['POSTGRES_URL'],
   mariadb: ['MARIADB_URL'],
+  // build only: `scripts/stack up spring` builds the interop app with Maven (a missing Java or Maven fails the run)
+  spring: ['SPRING_APP_JAR_35', 'SPRING_APP_JAR_40'],
   // build only: `scripts/stack up confluent` builds @confluentinc/kafka-javascript from source for this Node's ABI
   confluent: ['CONFLUENT_KAFKA_JS'],
   // build only: the exec zipkin-server jar (Kafka collector), an OpenTelemetry Collector, Debian's chromium
@@ -59,6 +64,19 @@ const BACKEND_ENV = {
 };
 // The confluent build is for the Node that runs the tests, not whatever `node` is first on PATH.
 process.env.NODEMETER_STACK_NODE ??= process.execPath;
+
+/**
+ * Why the interop suite is left out of this run, or undefined when it runs. It runs once per CI run, on the Node of
+ * `npm test` (22): `npm run test:node24` and `test:node26` run the same code against the same JVMs, which would only
+ * double the suite's minutes. NODEMETER_INTEROP=1 runs it on any Node, NODEMETER_INTEROP=0 leaves it out.
+ */
+function interopLeftOut() {
+  const flag = process.env.NODEMETER_INTEROP;
+  if (flag === '1') return undefined;
+  if (flag === '0') return 'NODEMETER_INTEROP=0';
+  if (major !== 22) return `it runs on Node 22 only (the Node of npm test), this is Node ${process.versions.node}; NODEMETER_INTEROP=1 runs it here`;
+  return undefined;
+}
 
 function walk(dir, suffix) {
   let out = [];
@@ -81,15 +99,19 @@ function backendsOf(file) {
   return m ? m[1].trim().split(/\s+/) : [];
 }
 
-const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(SUITES);
-const files = [];
-for (const suite of wanted) {
+const asked = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(SUITES);
+for (const suite of asked) {
   if (!SUITES[suite]) {
     console.error(`unknown suite "${suite}"; known: ${Object.keys(SUITES).join(', ')}`);
     process.exit(2);
   }
-  files.push(...walk(SUITES[suite].dir, SUITES[suite].suffix));
 }
+const interopWhy = asked.includes('interop') ? interopLeftOut() : undefined;
+if (interopWhy) console.error(`[tests] suite interop left out: ${interopWhy}`);
+const wanted = interopWhy ? asked.filter((s) => s !== 'interop') : asked;
+if (wanted.length === 0) process.exit(0);
+const files = [];
+for (const suite of wanted) files.push(...walk(SUITES[suite].dir, SUITES[suite].suffix));
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
@@ -123,7 +145,7 @@ for (const service of needed) {
   if (!wasRunning) started.push(service);
   for (const line of up.stdout.split('\n')) {
     const eq = line.indexOf('=');
-    if (eq > 0 && /^[A-Z_]+$/.test(line.slice(0, eq))) env[line.slice(0, eq)] = line.slice(eq + 1);
+    if (eq > 0 && /^[A-Z][A-Z0-9_]*$/.test(line.slice(0, eq))) env[line.slice(0, eq)] = line.slice(eq + 1);
   }
 }
 

@@ -2,7 +2,8 @@
  * The Node side of the interop scenarios: an Express 5 + kafkajs service instrumented the way the docs say, in its
  * own process (one process is one service). The mirror image of the Spring app (test/interop/spring-app):
  *   GET  /node/hello              answers
- *   GET  /node/call?url=URL       calls URL (a Java service) with fetch
+ *   GET  /node/call?url=URL       calls URL (a Java service) with fetch, the URL's path as the `uri` template (what
+ *                                 Spring's RestClient does with `.uri(String)`)
  *   POST /node/publish?topic=T    sends the body (or "hello") to T with an instrumented kafkajs producer
  *   GET  /node/received           what the consumer of LISTEN_TOPIC got: trace id, headers, value
  *   GET  /node/fail               throws (unhandled error)
@@ -16,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import express from 'express';
 import { Kafka, logLevel } from 'kafkajs';
-import { instrument } from '../../../src/index.js';
+import { instrument, withUriTemplate } from '../../../src/index.js';
 
 const nm = instrument();
 const log = nm.logger;
@@ -75,7 +76,7 @@ app.get('/node/hello', (req, res) => {
 app.get('/node/call', async (req, res) => {
   const url = String(req.query.url);
   log.info(`calling ${url}`);
-  const r = await fetch(url);
+  const r = await withUriTemplate(new URL(url).pathname, () => fetch(url));
   res.json({ ...ids(), status: r.status, body: await r.text() });
 });
 app.post('/node/publish', async (req, res) => {
