@@ -177,6 +177,9 @@ export class KafkaClientMetrics {
     } else {
       add('send', 'kafka.producer.record.send', 'The total number of records sent');
       add('sendErrors', 'kafka.producer.record.error', 'The total number of record sends that resulted in errors');
+      // The Kafka client registers its error counters with the producer, so Java shows them at 0 from the start;
+      // alerts on `increase(...) > 0` need the series before the first error.
+      counters.sendErrors!.inc(0);
       add('request', 'kafka.producer.request', 'The total number of requests sent');
       add('outgoingBytes', 'kafka.producer.outgoing.byte', 'The total number of outgoing bytes sent to all servers');
     }
@@ -217,6 +220,7 @@ export class KafkaClientMetrics {
         recordRate: new WindowedStat(),
         byteRate: new WindowedStat(),
       };
+      t.errors!.inc(0); // at 0 from the topic's first send, as the Kafka client's per-topic sensor
     }
     state.topics.set(topic, t);
     return t;

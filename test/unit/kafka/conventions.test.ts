@@ -311,3 +311,21 @@ test('client families: kafkajs instrumentation events and the wrappers under Mic
     await nm.shutdown();
   }
 });
+
+test('producer error counters: at 0 from the start (client) and from the first send of a topic, as the Kafka client\'s', async () => {
+  const nm = instrument({ serviceName: 'kafka-unit-errors', diagLevel: 'silent' } satisfies NodemeterOptions);
+  try {
+    const { producer } = stubProducer();
+    const p = nm.kafka.producer(producer, { clientId: 'pid' });
+    const before = await nm.scrape();
+    const client = find(before, 'kafka_producer_record_error_total', { client_id: 'pid' });
+    assert.equal(client?.value, 0, 'the client-level error counter exists before any send');
+    assert.equal(find(before, 'kafka_producer_topic_record_error_total', { client_id: 'pid', topic: 'orders' }), undefined);
+    await p.send({ topic: 'orders', messages: [{ value: 'a' }] });
+    const after = await nm.scrape();
+    assert.equal(find(after, 'kafka_producer_topic_record_error_total', { client_id: 'pid', topic: 'orders' })?.value, 0);
+    assert.equal(find(after, 'kafka_producer_topic_record_send_total', { client_id: 'pid', topic: 'orders' })?.value, 1);
+  } finally {
+    await nm.shutdown();
+  }
+});
