@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startSink } from '../utils/sink.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-const VARIANTS = ['off', 'p0', 'p0.1', 'p1'];
+const VARIANTS = (process.env.VARIANTS ?? 'off,p0,p0.1,p1').split(',');
 
 if (process.argv[2] === '--child') {
   const [, , , entry, variant, zipkin, n] = process.argv;
