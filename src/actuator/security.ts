@@ -4,16 +4,21 @@
  * are compared in constant time. A request without valid credentials gets 401 with a `WWW-Authenticate` challenge,
  * as Spring Security answers; there are no roles, so nothing answers 403.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { revealAuth, type ResolvedActuatorConfig } from './options.js';
 
+// node:crypto is loaded when a guard is made (actuator.auth set), not at import: its ESM facade loads the whole
+// crypto layer, a few MB at start-up that an actuator without auth never uses (docs/benchmarks.md, start-up).
+let crypto: typeof import('node:crypto') | undefined;
+
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  crypto ??= process.getBuiltinModule('node:crypto');
+  return crypto.createHash('sha256').update(value).digest();
 }
 
 function same(a: string, expected: Buffer): boolean {
-  return timingSafeEqual(digest(a), expected);
+  const actual = digest(a);
+  return (crypto as typeof import('node:crypto')).timingSafeEqual(actual, expected);
 }
 
 /** Checks credentials of a request. */

@@ -10,7 +10,7 @@
  * loggers inherit it. An application's own pino logger is instrumented by a child of it that carries the same
  * mixin (see {@link instrumentLogger}).
  */
-import { context, trace } from '@opentelemetry/api';
+import { loadedOtelApi } from '../core/otel-api.js';
 import type { BaseLogger, DestinationStream, Logger } from 'pino';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
@@ -39,14 +39,18 @@ const SPRING_FIELDS = Object.freeze({ traceId: 'traceId', spanId: 'spanId' });
 
 /**
  * The mixin: counts the line's level, and returns the active span's ids (or EMPTY). `trace.getSpan(context.active())`
- * is an AsyncLocalStorage read and a map lookup; spanContext() of an SDK span returns a stored object.
+ * is an AsyncLocalStorage read and a map lookup; spanContext() of an SDK span returns a stored object. The API is
+ * asked of src/core/otel-api.ts per line (a field read once loaded): an application may register its own
+ * OpenTelemetry after instrument(), and its spans' ids still reach the lines.
  * @since 0.1.0
  */
 export function correlationMixin(keys: CorrelationKeys, events?: LogEventCounter): MixinFn {
   if (keys === 'otel') {
     return function otelCorrelation(_obj: object, level: number): object {
       events?.count(level);
-      const span = trace.getSpan(context.active());
+      const api = loadedOtelApi();
+      if (api === undefined) return EMPTY;
+      const span = api.trace.getSpan(api.context.active());
       if (span === undefined) return EMPTY;
       const sc = span.spanContext();
       if (sc.traceId === INVALID_TRACE_ID) return EMPTY;
@@ -55,7 +59,9 @@ export function correlationMixin(keys: CorrelationKeys, events?: LogEventCounter
   }
   return function springCorrelation(_obj: object, level: number): object {
     events?.count(level);
-    const span = trace.getSpan(context.active());
+    const api = loadedOtelApi();
+    if (api === undefined) return EMPTY;
+    const span = api.trace.getSpan(api.context.active());
     if (span === undefined) return EMPTY;
     const sc = span.spanContext();
     if (sc.traceId === INVALID_TRACE_ID) return EMPTY;

@@ -10,7 +10,6 @@
  * A line's stack (`err`) follows the message on the next lines, as `%wEx` writes it. pino fields without a place in
  * Boot's pattern follow the message as one JSON object, so nothing logged is lost.
  */
-import { isMainThread, threadId } from 'node:worker_threads';
 
 /** logback's level names, by pino level. pino's fatal is ERROR: logback has no FATAL. @since 0.3.0 */
 export const LOGBACK_LEVELS: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'ERROR' };
@@ -45,6 +44,9 @@ const NO_CORRELATION = `[${' '.repeat(49)}] `;
  * worker thread. @since 0.3.0
  */
 export function currentThreadName(): string {
+  // Resolved here, not imported: node:worker_threads is not otherwise loaded in the main thread at start-up, and
+  // callers ask once per logger or stream, not per line.
+  const { isMainThread, threadId } = process.getBuiltinModule('node:worker_threads');
   return isMainThread ? 'main' : `worker-${threadId}`;
 }
 

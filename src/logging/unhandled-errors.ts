@@ -18,7 +18,7 @@
  * written when the observation stops, through the application logger, so it is counted, shipped and correlated
  * like any other; the ids are the observation's own span's, whatever scope the stop runs in.
  */
-import { context, trace } from '@opentelemetry/api';
+import { loadedOtelApi } from '../core/otel-api.js';
 import type { Logger } from 'pino';
 import type { ObservationContext } from '../observation/context.js';
 import { handlerKey } from '../observation/context.js';
@@ -117,7 +117,8 @@ export class UnhandledErrorLogHandler implements ObservationHandler {
     }
     const line: Record<string, unknown> = { err: error };
     let what = origin === 'unhandledRejection' ? 'Unhandled rejection' : 'Uncaught exception';
-    const sc = trace.getSpan(context.active())?.spanContext();
+    const api = loadedOtelApi();
+    const sc = api?.trace.getSpan(api.context.active())?.spanContext();
     if (sc !== undefined && sc.traceId !== INVALID_TRACE_ID) {
       line[this.#fields.traceId] = sc.traceId;
       line[this.#fields.spanId] = sc.spanId;

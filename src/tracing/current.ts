@@ -5,7 +5,7 @@
  * resolves, so an application needs no import of its own (and cannot end up with a second copy whose context is
  * empty). The returned types are nodemeter's structural ones; the published types name no OpenTelemetry type.
  */
-import { context, isSpanContextValid, trace, TraceFlags } from '@opentelemetry/api';
+import { loadedOtelApi } from '../core/otel-api.js';
 import type { NodemeterSpan } from './tracer-types.js';
 
 /** The identity of the current span. @since 0.2.0 */
@@ -29,9 +29,11 @@ export interface CurrentTraceContext {
  * @since 0.2.0
  */
 export function currentTraceContext(): CurrentTraceContext | undefined {
-  const sc = trace.getSpan(context.active())?.spanContext();
-  if (sc === undefined || !isSpanContextValid(sc)) return undefined;
-  return { traceId: sc.traceId, spanId: sc.spanId, sampled: (sc.traceFlags & TraceFlags.SAMPLED) !== 0 };
+  // No API loaded (tracing off, no OpenTelemetry of the application's): no span can be current.
+  const api = loadedOtelApi();
+  const sc = api?.trace.getSpan(api.context.active())?.spanContext();
+  if (sc === undefined || !api?.isSpanContextValid(sc)) return undefined;
+  return { traceId: sc.traceId, spanId: sc.spanId, sampled: (sc.traceFlags & 1) /* TraceFlags.SAMPLED */ !== 0 };
 }
 
 /**
@@ -40,7 +42,8 @@ export function currentTraceContext(): CurrentTraceContext | undefined {
  * @since 0.2.0
  */
 export function currentSpan(): NodemeterSpan | undefined {
-  const span = trace.getSpan(context.active());
-  if (span === undefined || !isSpanContextValid(span.spanContext())) return undefined;
+  const api = loadedOtelApi();
+  const span = api?.trace.getSpan(api.context.active());
+  if (span === undefined || !api?.isSpanContextValid(span.spanContext())) return undefined;
   return span as unknown as NodemeterSpan;
 }

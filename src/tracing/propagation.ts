@@ -9,7 +9,8 @@
  * be lower-hex encoded"), losing every other span in it. Such a context is rejected here, for every transport (HTTP
  * and Kafka extraction both come through this propagator), and the observation starts a new root.
  */
-import { trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
+import { otelApi } from '../core/otel-api.js';
 import { loadOtelSdk } from './sdk.js';
 
 /** Propagation formats, as Spring's `management.tracing.propagation.*` values. @since 0.1.0 */
@@ -55,7 +56,7 @@ export class ProduceConsumePropagator implements TextMapPropagator {
     for (let i = 0; i < this.#consume.length; i++) {
       const extracted = this.#consume[i]!.extract(context, carrier, getter);
       if (extracted === context) continue;
-      const span = trace.getSpanContext(extracted);
+      const span = otelApi().trace.getSpanContext(extracted);
       if (span === undefined || !isLowerHex(span.traceId) || !isLowerHex(span.spanId)) continue;
       if (i === this.#b3Index && !b3SingleWellFormed(getter.get(carrier, 'b3'))) continue;
       return extracted;

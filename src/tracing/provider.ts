@@ -6,7 +6,8 @@
  * If the application registered its own OpenTelemetry tracer provider first, nodemeter does not fight it: it uses
  * that provider (and its exporter, sampler, propagator and context manager) for its spans and says so once.
  */
-import { context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
+import type { Context, Tracer } from '@opentelemetry/api';
+import { otelApi } from '../core/otel-api.js';
 import type { BatchSpanProcessor, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from './options.js';
 import type { Diag } from '../core/diag.js';
@@ -141,6 +142,7 @@ export function setupTracing(
     spanProcessors,
   });
 
+  const { context, propagation, trace } = otelApi();
   if (!trace.setGlobalTracerProvider(provider)) {
     diag.warn(Warnings.FOREIGN_TRACER_PROVIDER);
     void provider.shutdown();

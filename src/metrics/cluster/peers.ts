@@ -15,9 +15,10 @@
  * unreferenced: it never keeps a process alive. Not on Windows (no Unix sockets in a directory there): the caller
  * falls back to the IPC exchange.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+// node:crypto and node:net are resolved where PM2's cluster mode uses them (once per process or per question, never
+// per request): imported, they load at start-up in every process (docs/benchmarks.md, start-up).
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClusterExchange, Gathered } from './exchange.js';
@@ -30,7 +31,7 @@ const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 /** The per-application directory of the peers' sockets. */
 export function peerDirectory(appName: string, serviceName: string): string {
   const key = [process.env.PM2_HOME ?? '', process.env.pm_cwd ?? process.cwd(), appName, serviceName].join('\u0000');
-  const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(key).digest('hex').slice(0, 12);
   // Unix socket paths are limited to ~104 bytes: a short, safe slice of the name, the hash makes it unique.
   const safe = appName.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 24);
   return path.join(os.tmpdir(), `nodemeter-${safe}-${hash}`);
@@ -100,7 +101,7 @@ class PeerExchange implements ClusterExchange {
     readonly timeoutMs: number,
   ) {
     this.#socketPath = path.join(dir, `${process.pid}.sock`);
-    this.#server = net.createServer((socket) => this.#serve(socket));
+    this.#server = process.getBuiltinModule('node:net').createServer((socket) => this.#serve(socket));
     this.#server.on('error', () => {
       // Listening failed (the directory vanished): this process answers no peer, and still asks them.
     });
@@ -168,7 +169,7 @@ class PeerExchange implements ClusterExchange {
       // A hung peer (its event loop blocked) must not hang the question.
       const timer = setTimeout(() => done({ kind: 'missing' }), timeoutMs);
       timer.unref();
-      const socket = net.connect(socketPath);
+      const socket = process.getBuiltinModule('node:net').connect(socketPath);
       socket.setEncoding('utf8');
       socket.on('connect', () => socket.write(`${JSON.stringify({ topic, arg })}\n`));
       socket.on('data', (chunk: string) => {

@@ -16,27 +16,36 @@
  * a new span id and the not-sampled flag, so downstream services agree. No SDK span, name, attributes or export.
  */
 import type { EventEmitter } from 'node:events';
-import {
-  context,
-  createContextKey,
-  propagation,
-  ROOT_CONTEXT,
+import type {
+  Context,
+  ContextAPI,
+  PropagationAPI,
+  Span,
   SpanKind,
   SpanStatusCode,
-  trace,
-  TraceFlags,
-  type Context,
-  type Span,
-  type TextMapGetter,
-  type TextMapSetter,
-  type Tracer,
+  TextMapGetter,
+  TextMapSetter,
+  TraceAPI,
+  Tracer,
 } from '@opentelemetry/api';
+import { otelApi } from '../../core/otel-api.js';
 import { handlerKey, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
 import type { NodeCallback, ObservationHandler } from '../handler.js';
 
-// @opentelemetry/core's suppressTracing() key, read through the API so the SDK is not loaded when tracing is off:
-// createContextKey is Symbol.for(description), so this is the very key the SDK's exporters set.
-const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+// The API is loaded when the first handler is made (tracing on), not when this module is: see src/core/otel-api.ts.
+let context: ContextAPI;
+let propagation: PropagationAPI;
+let trace: TraceAPI;
+let ROOT_CONTEXT: Context;
+
+// @opentelemetry/core's suppressTracing() key: createContextKey(description) is Symbol.for(description), so this is
+// the very key the SDK's exporters set, without loading the SDK (or the API) when tracing is off.
+const SUPPRESS_TRACING_KEY = Symbol.for('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+
+// The API's enum values (stable in its major version 1), so that reading them needs no loaded API.
+const SAMPLED = 1; // TraceFlags.SAMPLED
+const NOT_SAMPLED = 0; // TraceFlags.NONE
+const STATUS_ERROR = 2 as SpanStatusCode; // SpanStatusCode.ERROR
 
 /** This handler's state in a context: its span, the context to run work in (span active), the parent context. */
 const kSpan = handlerKey<Span>('tracing.span');
@@ -53,11 +62,11 @@ export function observationSpan(ctx: ObservationContext): Span | undefined {
 }
 
 const KINDS: Record<ObservationKind, SpanKind> = {
-  server: SpanKind.SERVER,
-  client: SpanKind.CLIENT,
-  producer: SpanKind.PRODUCER,
-  consumer: SpanKind.CONSUMER,
-  internal: SpanKind.INTERNAL,
+  server: 1 as SpanKind, // SpanKind.SERVER
+  client: 2 as SpanKind, // SpanKind.CLIENT
+  producer: 3 as SpanKind, // SpanKind.PRODUCER
+  consumer: 4 as SpanKind, // SpanKind.CONSUMER
+  internal: 0 as SpanKind, // SpanKind.INTERNAL
 };
 
 function errorMessage(error: unknown): string {
@@ -99,6 +108,13 @@ export class TracingObservationHandler implements ObservationHandler {
     this.#tracer = tracer;
     this.#enter = enter;
     this.#sampler = sampler;
+    if (context === undefined) {
+      const api = otelApi();
+      context = api.context;
+      propagation = api.propagation;
+      trace = api.trace;
+      ROOT_CONTEXT = api.ROOT_CONTEXT;
+    }
   }
 
   /** Conventions may opt out of spans (`spans: false`: meters only). */
@@ -151,17 +167,17 @@ export class TracingObservationHandler implements ObservationHandler {
     const parentSpan = trace.getSpan(parent);
     const parentContext = parentSpan === undefined ? undefined : parentSpan.spanContext();
     if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
-      if ((parentContext.traceFlags & TraceFlags.SAMPLED) !== 0) return undefined;
+      if ((parentContext.traceFlags & SAMPLED) !== 0) return undefined;
       return trace.wrapSpanContext({
         traceId: parentContext.traceId,
         spanId: sampler.spanId(),
-        traceFlags: TraceFlags.NONE,
+        traceFlags: NOT_SAMPLED,
         traceState: parentContext.traceState,
       });
     }
     const traceId = sampler.unsampledRoot();
     if (traceId === undefined) return undefined;
-    return trace.wrapSpanContext({ traceId, spanId: sampler.spanId(), traceFlags: TraceFlags.NONE });
+    return trace.wrapSpanContext({ traceId, spanId: sampler.spanId(), traceFlags: NOT_SAMPLED });
   }
 
   onStop(ctx: ObservationContext, values: readonly string[]): void {
@@ -177,7 +193,7 @@ export class TracingObservationHandler implements ObservationHandler {
       const failed = convention.isError ? convention.isError(ctx) : ctx.error !== undefined;
       if (failed) {
         span.setStatus({
-          code: SpanStatusCode.ERROR,
+          code: STATUS_ERROR,
           message: ctx.error !== undefined ? errorMessage(ctx.error) : (values[keys.indexOf('status')] ?? 'error'),
         });
       }

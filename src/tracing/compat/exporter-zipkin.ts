@@ -18,7 +18,6 @@
  * Outside {@link EXPORTER_ZIPKIN_SUPPORTED}, or if the instance has no `_send`, the exporter is used as it is (the
  * remote service stays a `peer.service` tag) and the LIBRARY_VERSION_UNSUPPORTED warning says so once.
  */
-import { isIP } from 'node:net';
 import type { Diag } from '../../core/diag.js';
 import { checkVersion, type SupportedVersions } from '../../core/supported-versions.js';
 import { Warnings } from '../../core/warnings.js';
@@ -30,6 +29,9 @@ export const EXPORTER_ZIPKIN_SUPPORTED: SupportedVersions = { package: '@opentel
 export const REMOTE_SERVICE_TAG = 'peer.service';
 const PEER_ADDRESS_TAG = 'network.peer.address';
 const PEER_PORT_TAG = 'network.peer.port';
+// node:net is resolved on the first span with a peer address: the bundle would otherwise load it at import, tracing
+// off included (docs/benchmarks.md, start-up).
+let isIP: ((input: string) => number) | undefined;
 
 /** Zipkin v2's endpoint (the exporter's own `Endpoint` type has no `remoteEndpoint` on its span). */
 export interface ZipkinEndpoint {
@@ -65,6 +67,7 @@ export function toBraveShape<S extends ZipkinSpanLike>(span: S): S {
   const endpoint: ZipkinEndpoint = { ...span.remoteEndpoint };
   if (service !== undefined && service !== '') endpoint.serviceName = service;
   if (address !== undefined) {
+    isIP ??= process.getBuiltinModule('node:net').isIP;
     const family = isIP(address);
     if (family === 4) endpoint.ipv4 = address;
     else if (family === 6) endpoint.ipv6 = address;
