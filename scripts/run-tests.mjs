@@ -14,7 +14,7 @@
 // (NODEMETER_KEEP_STACK=1 keeps it). A backend that cannot be had fails the run: suites never skip.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -152,6 +152,14 @@ for (const service of needed) {
 function stopStarted() {
   if (started.length === 0 || process.env.NODEMETER_KEEP_STACK === '1') return;
   spawnSync('bash', [join(root, 'scripts/stack'), 'down', ...started], { stdio: 'inherit' });
+}
+
+// @confluentinc/kafka-javascript is built by the stack outside the project's node_modules (its prebuilt binary cannot
+// be downloaded everywhere): its node_modules folder joins the search path, so the tests and nodemeter's version
+// lookup find it as an application's own copy would be found.
+if (env.CONFLUENT_KAFKA_JS) {
+  const modules = dirname(dirname(env.CONFLUENT_KAFKA_JS)); // <dir>/node_modules/@confluentinc/kafka-javascript
+  env.NODE_PATH = env.NODE_PATH ? `${modules}${delimiter}${env.NODE_PATH}` : modules;
 }
 
 console.error(`[tests] node ${process.version}: ${files.length} files (${wanted.join(', ')})`);

@@ -424,6 +424,8 @@ async function startApp(): Promise<App> {
   const nm = instrument({
     serviceName: SERVICE,
     diagLevel: 'error',
+    // The health test reads the pools' components: Spring's default shows the status only.
+    actuator: { health: { showDetails: 'always' } },
     tracing: { samplingProbability: 1, zipkin: { endpoint: `${ZIPKIN_URL}/api/v2/spans` }, export: { scheduledDelayMs: 100 } },
   });
   const deps = { registry: nm.registry, health: nm.health, observations: nm.observations, diag: nm.diag };
@@ -512,27 +514,30 @@ function dbSpan(spans: ZipkinSpan[]): { server: ZipkinSpan; client: ZipkinSpan }
 test('query spans: a query inside a request is a CLIENT child span with the sanitized statement (pg, mysql2, knex)', async () => {
   const app = await startApp();
   try {
+    // The ports the stack's servers listen on (5432 and 3306 unless the stack was moved by NODEMETER_STACK_*_PORT).
+    const pgPort = new URL(POSTGRES_URL).port || '5432';
+    const mysqlPort = new URL(MARIADB_URL).port || '3306';
     const cases = [
       {
         path: '/orders/7',
         name: 'select test',
         system: 'postgresql',
         statement: 'SELECT $1::int AS id, ? AS status, ? AS answer',
-        port: '5432',
+        port: pgPort,
       },
       {
         path: '/users/9',
         name: 'select test',
         system: 'mysql',
         statement: 'SELECT ? AS id, ? AS email',
-        port: '3306',
+        port: mysqlPort,
       },
       {
         path: '/reports/3',
         name: 'select test',
         system: 'postgresql',
         statement: 'SELECT $1::int AS id, ? AS label',
-        port: '5432',
+        port: pgPort,
       },
     ];
     for (const c of cases) {
