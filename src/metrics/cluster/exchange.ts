@@ -14,8 +14,26 @@
  * answers alone at once: a health probe must not wait for a primary that will never relay it. Under PM2's cluster
  * mode the primary is PM2's daemon, so the processes ask each other directly instead (peers.ts).
  */
-import cluster from 'node:cluster';
-import type { Worker } from 'node:cluster';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Cluster, Worker } from 'node:cluster';
+
+/**
+ * node:cluster, loaded only where it is in use: it brings child_process, dgram and net with it (about 3 MB of RSS on
+ * Node 24), which a service that never forks should not pay at start. A cluster worker has it already (Node loads it
+ * while starting a worker); a primary has it once the application forks, which is when the primary subscribes.
+ */
+let clusterModule: Cluster | undefined;
+function loadCluster(): Cluster {
+  return (clusterModule ??= process.getBuiltinModule('node:cluster') as unknown as Cluster);
+}
+
+/**
+ * A cluster worker always has an IPC channel to its primary; a process without one is no worker, and is told so
+ * without loading node:cluster. (Node removes NODE_UNIQUE_ID, its own marker, from a worker's environment at start.)
+ */
+function isClusterWorker(): boolean {
+  return process.channel !== undefined && loadCluster().isWorker;
+}
 
 /** The answers of one gather. @since 0.3.0 */
 export interface Gathered {
@@ -68,7 +86,7 @@ interface Pending {
 
 /** The exchange of this process. `timeoutMs`: the deadline of one worker's answer. */
 export function createClusterExchange(timeoutMs: number): ClusterExchange {
-  return cluster.isWorker ? new WorkerExchange(timeoutMs) : new PrimaryExchange(timeoutMs);
+  return isClusterWorker() ? new WorkerExchange(timeoutMs) : new PrimaryExchange(timeoutMs);
 }
 
 abstract class BaseExchange {
@@ -109,17 +127,37 @@ class PrimaryExchange extends BaseExchange implements ClusterExchange {
     }
   };
 
+  /**
+   * Node publishes every new child process on the `child_process` diagnostics channel, cluster.fork() included, so
+   * the primary loads node:cluster and listens to its workers when the application first starts a child process
+   * (the same turn as the fork, before the worker can ask anything). A process that starts a child process of
+   * another kind loads node:cluster then, once. Workers forked before instrument() ran are not seen: the primary
+   * instruments before it forks (docs/guides/exemplars-and-cluster.md).
+   */
+  readonly #onChildProcess = (): void => {
+    unsubscribe('child_process', this.#onChildProcess);
+    this.#listening = true;
+    loadCluster().on('message', this.#onMessage);
+  };
+  #listening = false;
+
   constructor(timeoutMs: number) {
     super(timeoutMs);
-    cluster.on('message', this.#onMessage);
+    subscribe('child_process', this.#onChildProcess);
+  }
+
+  /** The workers the primary knows; none before it listens (no child process was started yet). */
+  #workers(): Worker[] {
+    if (!this.#listening) return [];
+    return Object.values(loadCluster().workers ?? {}).filter((w): w is Worker => w !== undefined);
   }
 
   workerCount(): number {
-    return Object.keys(cluster.workers ?? {}).length;
+    return this.#workers().length;
   }
 
   async gather(topic: string, arg?: unknown, timeoutMs = this.timeoutMs): Promise<Gathered> {
-    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+    const workers = this.#workers().filter((w) => w.isConnected());
     const [own, fromWorkers] = await Promise.all([this.own(topic, arg), this.#ask(workers, topic, arg, timeoutMs)]);
     const answers = own?.ok ? [own.value, ...fromWorkers.answers] : fromWorkers.answers;
     return { answers, missing: fromWorkers.missing, primaryMissing: false };
@@ -172,7 +210,8 @@ class PrimaryExchange extends BaseExchange implements ClusterExchange {
   }
 
   close(): void {
-    cluster.off('message', this.#onMessage);
+    unsubscribe('child_process', this.#onChildProcess);
+    if (this.#listening) loadCluster().off('message', this.#onMessage);
     for (const id of [...this.#pending.keys()]) this.#settle(id, 0);
   }
 }
