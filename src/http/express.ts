@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActuatorRouter } from '../actuator/router.js';
-import { UNHANDLED_ERROR } from '../logging/unhandled-errors.js';
+import { UNHANDLED_ERROR } from '../observation/events.js';
 import type { ObservationRegistry } from '../observation/registry.js';
 import { expressRouteTemplate, type ExpressRequestLike } from './express-route.js';
 import { serverContextOf } from './server-context.js';

@@ -7,7 +7,7 @@
  * records errors for the `exception` tag.
  */
 import type { ActuatorRouter } from '../actuator/router.js';
-import { UNHANDLED_ERROR } from '../logging/unhandled-errors.js';
+import { UNHANDLED_ERROR } from '../observation/events.js';
 import type { ObservationRegistry } from '../observation/registry.js';
 import { toRouteTemplate } from './route.js';
 import { serverContextOf } from './server-context.js';

@@ -23,12 +23,12 @@ import type { Logger } from 'pino';
 import type { ObservationContext } from '../observation/context.js';
 import { handlerKey } from '../observation/context.js';
 import type { ObservationHandler } from '../observation/handler.js';
+import { UNHANDLED_ERROR } from '../observation/events.js';
 import { observationSpan } from '../observation/handlers/tracing.js';
 import { correlationFields } from './logger.js';
 import type { CorrelationKeys } from './options.js';
 
-/** The event an integration reports when an error escaped to the framework's last resort. @since 0.3.0 */
-export const UNHANDLED_ERROR = 'unhandled-error';
+export { UNHANDLED_ERROR } from '../observation/events.js';
 
 const kUnhandled = handlerKey<true>('logging.unhandled');
 const INVALID_TRACE_ID = '00000000000000000000000000000000';
