@@ -34,16 +34,21 @@ export class HttpServerContext extends ReceiverContext<IncomingHttpHeaders> {
     super(request.headers, HEADERS_GETTER);
   }
 
-  /** The route template: set, or resolved now, or undefined when no route matched. */
+  /**
+   * The route template: set, or resolved now, or undefined when no route matched. A resolver's answer is kept only
+   * once the observation stopped: before that it may not know the response yet (the actuator's resolver gives an
+   * unknown endpoint no mapping only once its 404 is written), and a sampled span asks for its name at start.
+   */
   resolveRoute(): string | undefined {
-    if (this.route === undefined && this.routeResolver !== undefined) {
-      try {
-        this.route = this.routeResolver(this.request);
-      } catch {
-        this.route = undefined;
-      }
+    if (this.route !== undefined || this.routeResolver === undefined) return this.route;
+    let route: string | undefined;
+    try {
+      route = this.routeResolver(this.request);
+    } catch {
+      route = undefined;
     }
-    return this.route;
+    if (this.stopped) this.route = route;
+    return route;
   }
 }
 
