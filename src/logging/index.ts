@@ -125,7 +125,7 @@ export function setupLogging(config: ResolvedLoggingConfig, deps: LoggingDeps): 
       return logger;
     },
     instrumentLogger<L extends BaseLogger>(existing: L): L {
-      return instrument(existing, { keys: config.keys, events, ship: loki?.stream, diag: deps.diag });
+      return instrument(existing, { keys: config.keys, events, ship: loki?.stream, lost: loki, diag: deps.diag });
     },
     flush,
     shutdown() {

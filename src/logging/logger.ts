@@ -14,11 +14,11 @@ import { loadedOtelApi } from '../core/otel-api.js';
 import type { BaseLogger, DestinationStream, Logger } from 'pino';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
-import { logFormatterOf, needsMetadata, pinoSlots, PINO_SUPPORTED, type MixinFn } from './compat/pino.js';
+import { logFormatterOf, pinoSlots, PINO_SUPPORTED, type MixinFn } from './compat/pino.js';
 import { loadPino } from './load-pino.js';
 import type { LogEventCounter } from './log-events.js';
 import type { CorrelationKeys, LogLevelName } from './options.js';
-import { TeeStream } from './tee-stream.js';
+import { Fanout, type LostLines } from './fanout.js';
 
 
 /** Returned by the mixin when there is nothing to add; recognised (by identity) by {@link mergeMixin}. */
@@ -111,7 +111,9 @@ export interface InstrumentDeps {
   keys: CorrelationKeys;
   events?: LogEventCounter;
   /** When set, the instrumented logger's lines are also written here (nodemeter's Loki transport). */
-  ship?: DestinationStream;
+  ship?: DestinationStream & { readonly writable: boolean };
+  /** Where lines the transport can no longer take are counted (as for nodemeter's own logger). */
+  lost?: LostLines;
   diag: Diag;
 }
 
@@ -168,7 +170,9 @@ export function instrumentLogger<L extends BaseLogger>(existing: L, deps: Instru
     if (destination === undefined || !/^(,"time":\d{10,19})?$/.test(destination.timeSample)) {
       deps.diag.warn(Warnings.LOGGER_TIME_NOT_NUMERIC);
     } else {
-      slots.setStream(child, new TeeStream(destination.stream, deps.ship, needsMetadata));
+      // The same destination as nodemeter's own logger: the application's stream (with pino's line metadata when it
+      // asks for it) and the transport, whose lines are counted rather than thrown once its worker failed.
+      slots.setStream(child, new Fanout(destination.stream, deps.ship, deps.lost));
     }
   }
   return child;

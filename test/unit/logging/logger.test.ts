@@ -145,7 +145,7 @@ test('instrumentLogger with shipping: lines go to the logger\'s own destination 
   const appLogger = pino({}, own.stream);
   const instrumented = instrumentLogger(appLogger, {
     keys: 'spring',
-    ship: { write: (s: string) => void shipped.push(s) },
+    ship: { writable: true, write: (s: string) => void shipped.push(s) },
     diag: new Diag('silent'),
   });
   inSpan(() => instrumented.info('both'));
@@ -160,7 +160,7 @@ test('instrumentLogger with shipping: a logger with ISO timestamps is correlated
   const own = capture();
   const shipped: string[] = [];
   const appLogger = pino({ timestamp: pino.stdTimeFunctions.isoTime }, own.stream);
-  const instrumented = instrumentLogger(appLogger, { keys: 'spring', ship: { write: (s: string) => void shipped.push(s) }, diag });
+  const instrumented = instrumentLogger(appLogger, { keys: 'spring', ship: { writable: true, write: (s: string) => void shipped.push(s) }, diag });
   inSpan(() => instrumented.info('x'));
   assert.equal(own.lines[0]!.traceId, TRACE);
   assert.equal(shipped.length, 0);

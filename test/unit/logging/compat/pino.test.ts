@@ -61,7 +61,7 @@ test('outside the range: NMWRN022, trace ids through the public formatters.log, 
     { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
   );
   Object.defineProperty(appLogger, 'version', { value: '11.0.0' });
-  const instrumented = instrumentLogger(appLogger, { keys: 'spring', events, ship: { write: (s: string) => void shipped.push(s) }, diag });
+  const instrumented = instrumentLogger(appLogger, { keys: 'spring', events, ship: { writable: true, write: (s: string) => void shipped.push(s) }, diag });
   const fields = { orderId: 1 };
   inSpan(() => instrumented.info(fields, 'inside'));
   inSpan(() => instrumented.info({ traceId: 'mine' }, 'explicit'));
