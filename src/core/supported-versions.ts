@@ -15,6 +15,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Diag } from './diag.js';
+import { Warnings } from './warnings.js';
 
 /** A library and the versions of it whose internals a compatibility module reads. @since 0.2.0 */
 export interface SupportedVersions {
@@ -110,4 +112,26 @@ export type VersionVerdict =
 export function checkVersion(supported: SupportedVersions, version = installedVersion(supported.package)): VersionVerdict {
   if (version === undefined || satisfies(version, supported.range)) return { supported: true, version };
   return { supported: false, version };
+}
+
+/**
+ * The version gate of a compatibility module: true when the installed `version` may be read through its internals;
+ * otherwise warns once per package (Warnings.LIBRARY_VERSION_UNSUPPORTED, naming what the integration does
+ * `without` them) and returns false, and the module uses the library's public API only.
+ * @since 0.2.0
+ */
+export function gateVersion(
+  supported: SupportedVersions,
+  diag: Diag,
+  without: string,
+  version = installedVersion(supported.package),
+): boolean {
+  const verdict = checkVersion(supported, version);
+  if (verdict.supported) return true;
+  diag.warn(
+    Warnings.LIBRARY_VERSION_UNSUPPORTED,
+    { package: supported.package, version: verdict.version as string, range: supported.range, without },
+    supported.package,
+  );
+  return false;
 }

@@ -7,8 +7,7 @@
  * Outside {@link GENERIC_POOL_SUPPORTED} (or without the field), a pool is bound without creation times.
  */
 import type { Diag } from '../../core/diag.js';
-import { checkVersion, installedVersion, type SupportedVersions } from '../../core/supported-versions.js';
-import { Warnings } from '../../core/warnings.js';
+import { gateVersion, installedVersion, type SupportedVersions } from '../../core/supported-versions.js';
 
 /** The generic-pool versions whose internals are read here. @since 0.2.0 */
 export const GENERIC_POOL_SUPPORTED: SupportedVersions = { package: 'generic-pool', range: '>=3.0.0 <4' };
@@ -38,20 +37,9 @@ export function factorySlot(
   diag: Diag,
   version = installedVersion(GENERIC_POOL_SUPPORTED.package),
 ): FactorySlot | undefined {
-  const verdict = checkVersion(GENERIC_POOL_SUPPORTED, version);
-  if (!verdict.supported) {
-    diag.warn(
-      Warnings.LIBRARY_VERSION_UNSUPPORTED,
-      {
-        package: GENERIC_POOL_SUPPORTED.package,
-        version: verdict.version,
-        range: GENERIC_POOL_SUPPORTED.range,
-        without: 'creation times (hikaricp_connections_creation_seconds)',
-      },
-      GENERIC_POOL_SUPPORTED.package,
-    );
-    return undefined;
-  }
+  const without =
+    'creation times (hikaricp_connections_creation_seconds)';
+  if (!gateVersion(GENERIC_POOL_SUPPORTED, diag, without, version)) return undefined;
   const p = pool as { _factory?: FactoryLike };
   const factory = p._factory;
   if (typeof factory !== 'object' || factory === null || typeof factory.create !== 'function') return undefined;

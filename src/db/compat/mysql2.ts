@@ -15,8 +15,7 @@
  * not counted as active, creation is not timed, only ETIMEDOUT counts as a timeout, and the product is "MySQL".
  */
 import type { Diag } from '../../core/diag.js';
-import { checkVersion, installedVersion, type SupportedVersions } from '../../core/supported-versions.js';
-import { Warnings } from '../../core/warnings.js';
+import { gateVersion, installedVersion, type SupportedVersions } from '../../core/supported-versions.js';
 
 /** The mysql2 versions whose internals are read here. @since 0.2.0 */
 export const MYSQL2_SUPPORTED: SupportedVersions = { package: 'mysql2', range: '>=3.0.0 <4' };
@@ -98,22 +97,10 @@ export function mysql2PoolInternals(
   diag: Diag,
   version = installedVersion(MYSQL2_SUPPORTED.package),
 ): Mysql2PoolInternals {
-  const verdict = checkVersion(MYSQL2_SUPPORTED, version);
-  if (!verdict.supported) {
-    diag.warn(
-      Warnings.LIBRARY_VERSION_UNSUPPORTED,
-      {
-        package: MYSQL2_SUPPORTED.package,
-        version: verdict.version,
-        range: MYSQL2_SUPPORTED.range,
-        without:
-          'the hikaricp_connections, _idle and _pending series, counting connections already checked out when the ' +
-          'pool is bound, creation times, and refusals of an exhausted pool as timeouts',
-      },
-      MYSQL2_SUPPORTED.package,
-    );
-    return UNAVAILABLE;
-  }
+  const without =
+    'the hikaricp_connections, _idle and _pending series, counting connections already checked out when the ' +
+    'pool is bound, creation times, and refusals of an exhausted pool as timeouts';
+  if (!gateVersion(MYSQL2_SUPPORTED, diag, without, version)) return UNAVAILABLE;
   const fields = pool as PoolFields;
   const all = fields._allConnections;
   const free = fields._freeConnections;

@@ -13,8 +13,7 @@
  * counted (hikaricp_connections_timeout_total stays 0).
  */
 import type { Diag } from '../../core/diag.js';
-import { checkVersion, installedVersion, type SupportedVersions } from '../../core/supported-versions.js';
-import { Warnings } from '../../core/warnings.js';
+import { gateVersion, installedVersion, type SupportedVersions } from '../../core/supported-versions.js';
 
 /** The pg-pool versions whose internals are read here. @since 0.2.0 */
 export const PG_POOL_SUPPORTED: SupportedVersions = { package: 'pg-pool', range: '>=3.0.0 <4' };
@@ -57,20 +56,9 @@ export function pgPoolInternals(
   diag: Diag,
   version = installedVersion(PG_POOL_SUPPORTED.package),
 ): PgPoolInternals {
-  const verdict = checkVersion(PG_POOL_SUPPORTED, version);
-  if (!verdict.supported) {
-    diag.warn(
-      Warnings.LIBRARY_VERSION_UNSUPPORTED,
-      {
-        package: PG_POOL_SUPPORTED.package,
-        version: verdict.version,
-        range: PG_POOL_SUPPORTED.range,
-        without: 'counting clients already checked out when the pool is bound, and acquire timeouts',
-      },
-      PG_POOL_SUPPORTED.package,
-    );
-    return UNAVAILABLE;
-  }
+  const without =
+    'counting clients already checked out when the pool is bound, and acquire timeouts';
+  if (!gateVersion(PG_POOL_SUPPORTED, diag, without, version)) return UNAVAILABLE;
   const fields = pool as PoolFields;
   if (!Array.isArray(fields._clients) || !Array.isArray(fields._idle)) return { eachClient: () => undefined, isTimeout };
   return {

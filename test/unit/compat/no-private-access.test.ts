@@ -86,6 +86,6 @@ test('every compatibility module declares the versions it supports', () => {
   for (const { path, text } of sources) {
     if (!ALLOWED.some((dir) => path.startsWith(dir))) continue;
     assert.match(text, /_SUPPORTED: SupportedVersions = \{ package: '[^']+', range: '[^']+' \}/, path);
-    assert.match(text, /checkVersion\(/, `${path} checks the version`);
+    assert.match(text, /(checkVersion|gateVersion)\(/, `${path} checks the version`);
   }
 });
