@@ -20,7 +20,7 @@ import { Warnings } from '../core/warnings.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { Fanout } from './fanout.js';
 import { LogEventCounter } from './log-events.js';
-import { loadPino } from './load-pino.js';
+import { consoleDestination } from './load-pino.js';
 import { createLogger, instrumentLogger as instrument } from './logger.js';
 import { startLokiTransport, type LokiTransport } from './loki-transport.js';
 import type { ResolvedLoggingConfig } from './options.js';
@@ -91,7 +91,7 @@ export function setupLogging(config: ResolvedLoggingConfig, deps: LoggingDeps): 
       config.console === 'spring' || config.console === 'sleuth'
         ? new PrettyDestination(deps.serviceName, config.keys, undefined, config.console)
         : config.console === 'json'
-          ? loadPino().destination(1)
+          ? consoleDestination()
           : undefined;
     const destination =
       consoleStream === undefined && loki === undefined ? NULL_DESTINATION : new Fanout(consoleStream, loki?.stream, loki);

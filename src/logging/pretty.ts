@@ -12,7 +12,7 @@
  * JSON line, so nothing is parsed back.
  */
 import type { DestinationStream } from 'pino';
-import { loadPino, PINO_METADATA } from './load-pino.js';
+import { consoleDestination, PINO_METADATA } from './load-pino.js';
 import type { CorrelationKeys } from './options.js';
 import { correlationFields } from './logger.js';
 import { currentThreadName, formatBootLine, logbackLevel, loggerNameOf } from './spring-format.js';
@@ -162,7 +162,7 @@ export class PrettyDestination {
   readonly #sleuth: boolean;
   readonly #thread = currentThreadName();
 
-  constructor(app: string, keys: CorrelationKeys, out: DestinationStream = loadPino().destination(1), style: 'spring' | 'sleuth' = 'sleuth') {
+  constructor(app: string, keys: CorrelationKeys, out: DestinationStream = consoleDestination(), style: 'spring' | 'sleuth' = 'sleuth') {
     this.#app = app;
     this.#keys = keys;
     this.#out = out;
