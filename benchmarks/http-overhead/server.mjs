@@ -1,66 +1,142 @@
-// One benchmark server: `node server.mjs <express|fastify> <variant> [zipkinUrl]`; prints its port, then serves
-// until it gets "stop" on stdin, when it prints its RSS in bytes and exits.
-//   bare       no nodemeter
-//   metrics    runtime + HTTP metrics, tracing off
-//   traces10   metrics + traces sampled at 10% (Spring's default), exported to the Zipkin-compatible sink
-//   traces100  metrics + traces sampled at 100%
-//   logs10     traces10 + one log line per request, shipped to the sink's Loki push endpoint
-//   binders    runtime binders only; http: HTTP server metrics only (to tell the two costs apart)
+// One benchmark server: `node server.mjs <express|fastify> <variant> [sinkUrl]`; prints its port, then serves
+// GET /orders/:id until it reads "stop" on stdin (or stdin ends). On stop it prints its RSS in bytes, its CPU µs
+// since listening and the requests it served (one line each, in that order), then flushes its telemetry (spans,
+// log lines) to the sink and exits. The variants are in ../utils/http-variants.mjs; the runner starts this process
+// with the variant's environment and node flags, and when they are missing (a profiler starting it directly) the
+// server applies the same environment itself before anything reads it.
 import { createRequire } from 'node:module';
+import { variantOf, OTEL_REGISTER } from '../utils/http-variants.mjs';
 
-const [framework, variantArg, zipkin] = process.argv.slice(2);
-// `<variant>-before`: the same variant on an earlier build (NM_BEFORE: its dist/index.js), in the same rounds.
-const before = variantArg.endsWith('-before');
-const variant = before ? variantArg.slice(0, -'-before'.length) : variantArg;
-// NM_AFTER: a private build to measure (the shared dist/ may be rebuilt by others while a run goes on).
-const entry = before ? process.env.NM_BEFORE : (process.env.NM_AFTER ?? 'nodemeter');
+const [framework, variantArg, sink = 'http://127.0.0.1:9'] = process.argv.slice(2);
+const variant = variantOf(variantArg);
 const require = createRequire(import.meta.url);
+for (const [k, v] of Object.entries(variant.env(sink))) process.env[k] ??= v;
+// The OpenTelemetry peer is preloaded by the runner (`--require …/register`); started without it, load it here,
+// before the framework is required, which is all its require hooks need.
+if (variant.nodeArgs?.includes(OTEL_REGISTER) && !globalThis[Symbol.for('opentelemetry.js.api.1')]) require(OTEL_REGISTER);
+
 let nm;
-if (variant !== 'bare') {
-  const { instrument } = await import(entry);
-  const tracing = variant.startsWith('traces') || variant === 'logs10'
-    ? { samplingProbability: variant === 'traces100' ? 1 : 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } }
-    : { enabled: false };
+let flush = async () => {};
+if (variant.kind === 'nodemeter') {
+  // NM_AFTER: a private build to measure (the shared dist/ may be rebuilt by others while a run goes on);
+  // NM_BEFORE for `<variant>-before`.
+  const entry = variant.before ? process.env.NM_BEFORE : (process.env.NM_AFTER ?? 'nodemeter');
+  const nodemeter = await import(entry);
+  const options = { serviceName: 'bench', diagLevel: 'error' };
   // Diagnostic variants: `binders` (runtime metrics only, no HTTP observation), `http` (HTTP metrics only).
-  const options = { serviceName: 'bench', diagLevel: 'error', tracing };
-  if (variant === 'logs10') options.logging = { console: false, flushOnSignals: false, loki: { url: `${zipkin}/loki/api/v1/push` } };
-  if (variant === 'binders') options.http = { server: { enabled: false }, client: { enabled: false } };
-  if (variant === 'http') options.metrics = { binders: Object.fromEntries((await import(entry)).BINDER_NAMES.map((b) => [b, false])) };
-  nm = instrument(options);
+  if (variant.base === 'binders') options.http = { server: { enabled: false }, client: { enabled: false } };
+  if (variant.base === 'http') options.metrics = { binders: Object.fromEntries(nodemeter.BINDER_NAMES.map((b) => [b, false])) };
+  nm = nodemeter.instrument(options);
+  flush = () => nm.shutdown();
+} else if (variant.nodeArgs?.includes(OTEL_REGISTER)) {
+  // The SDK's provider behind the API's proxy: forceFlush sends what the batch processor still holds.
+  flush = async () => {
+    const { trace } = require('@opentelemetry/api');
+    await trace.getTracerProvider().getDelegate?.().forceFlush?.();
+  };
 }
 
-const log = variant === 'logs10';
+// The line logged per request, by the variants that ship logs.
+let logLine;
+if (variant.log === 'nodemeter') {
+  logLine = (id) => nm.logger.info({ orderId: id }, 'order read');
+} else if (variant.log === 'pino-loki') {
+  // Plain pino with pino-loki as a transport (a worker thread), as pino-loki's README shows; batches every second,
+  // like nodemeter's default interval.
+  const pino = require('pino');
+  const transport = pino.transport({ target: 'pino-loki', options: { host: sink, batching: { interval: 1 }, labels: { app: 'bench' } } });
+  const logger = pino(transport);
+  logLine = (id) => logger.info({ orderId: id }, 'order read');
+  const previous = flush;
+  flush = async () => {
+    await previous();
+    logger.flush();
+    // Ending the stream closes the worker's source: pino-loki pushes what its batch holds, then the worker exits.
+    await new Promise((resolve) => {
+      transport.once('close', resolve);
+      transport.end();
+    });
+  };
+}
+
+let served = 0;
 let port;
+let close;
 if (framework === 'express') {
   const express = require('express');
   const app = express();
   if (nm) app.use(nm.express());
+  if (variant.base === 'peer-metrics') {
+    // express-prom-bundle as its README shows it, with prom-client's default metrics (nodemeter has runtime meters).
+    const promBundle = require('express-prom-bundle');
+    app.use(promBundle({ includeMethod: true, includePath: true, promClient: { collectDefaultMetrics: {} } }));
+  }
   app.get('/orders/:id', (req, res) => {
-    if (log) nm.logger.info({ orderId: req.params.id }, 'order read');
+    served++;
+    if (logLine) logLine(req.params.id);
     res.json({ id: req.params.id, status: 'PAID' });
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   port = server.address().port;
-} else {
+  close = () => server.close();
+} else if (framework === 'fastify') {
   const Fastify = require('fastify');
   const app = Fastify();
   if (nm) await app.register(nm.fastify);
+  if (variant.base === 'peer-metrics') {
+    // A prom-client Histogram timed from onRequest to onResponse, labelled by method, route and status code, with
+    // the default metrics and a /metrics route: what fastify-metrics does (its current major is built on a fork of
+    // prom-client, so the hook is written out here).
+    const client = require('prom-client');
+    client.collectDefaultMetrics();
+    const histogram = new client.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'request duration in seconds',
+      labelNames: ['method', 'route', 'status_code'],
+    });
+    const timers = new WeakMap();
+    app.addHook('onRequest', (req, _reply, done) => {
+      timers.set(req, histogram.startTimer());
+      done();
+    });
+    app.addHook('onResponse', (req, reply, done) => {
+      timers.get(req)?.({ method: req.method, route: req.routeOptions.url ?? '__unknown__', status_code: reply.statusCode });
+      done();
+    });
+    app.get('/metrics', async (_req, reply) => reply.type(client.register.contentType).send(await client.register.metrics()));
+  }
   app.get('/orders/:id', async (req) => {
-    if (log) nm.logger.info({ orderId: req.params.id }, 'order read');
+    served++;
+    if (logLine) logLine(req.params.id);
     return { id: req.params.id, status: 'PAID' };
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = app.server.address().port;
+  close = () => app.close();
+} else {
+  throw new Error(`unknown framework ${framework} (express or fastify)`);
 }
 // CPU of the server from here on, so start-up is not counted: cpu µs per request is the figure a busy machine
-// disturbs least (throughput also depends on how much of the core the server got).
+// disturbs least (throughput also depends on how much of the core the server got). process.cpuUsage() counts every
+// thread of the process, the log shipping workers included.
 const cpuAtListen = process.cpuUsage();
 process.stdout.write(`${port}\n`);
-process.stdin.on('data', async (d) => {
-  if (String(d).includes('stop')) {
-    const cpu = process.cpuUsage(cpuAtListen);
-    process.stdout.write(`${process.memoryUsage.rss()}\n${cpu.user + cpu.system}\n`);
-    process.exit(0);
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  const cpu = process.cpuUsage(cpuAtListen);
+  process.stdout.write(`${process.memoryUsage.rss()}\n${cpu.user + cpu.system}\n${served}\n`);
+  // A flush that hangs must not keep the run waiting: whatever has not arrived by then counts as lost.
+  setTimeout(() => process.exit(3), 20_000).unref();
+  try {
+    await close();
+    await flush();
+  } catch (e) {
+    process.stderr.write(`flush failed: ${e?.stack ?? e}\n`);
   }
-});
+  process.exit(0);
+}
+process.stdin.on('data', (d) => String(d).includes('stop') && stop());
+process.stdin.on('end', stop);

@@ -6,6 +6,8 @@
 //   node benchmarks/startup/run.mjs [rounds] --before <dir>
 //                                               also measures another build (a checkout of an earlier commit with
 //                                               its own `npm run build`) in the same alternating rounds
+//   NM_AFTER=<dist/index.js of a private build> measures that build instead of dist/; BENCH_JSON=<file> writes the
+//   table (../utils/bench-json.mjs)
 //
 // Variants:
 //   bare           node, an empty ESM script
@@ -24,6 +26,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { load, writeBenchJson } from '../utils/bench-json.mjs';
 
 const args = process.argv.slice(2);
 const beforeAt = args.indexOf('--before');
@@ -31,15 +34,17 @@ const BEFORE = beforeAt >= 0 ? resolve(args.splice(beforeAt, 2)[1]) : undefined;
 const ROUNDS = Number(args[0] ?? 21);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url));
-if (!existsSync(new URL('../../dist/index.js', import.meta.url))) {
+const AFTER = process.env.NM_AFTER ? pathToFileURL(resolve(process.env.NM_AFTER)).href : undefined;
+const loadStart = load();
+if (!AFTER && !existsSync(new URL('../../dist/index.js', import.meta.url))) {
   console.error('dist/ is missing: run `npm run build` (or `npm run bench:startup`)');
   process.exit(1);
 }
 
 const VARIANTS = [
   { name: 'bare', arg: 'bare', env: {} },
-  { name: 'metrics only', arg: 'nodemeter', env: { NODEMETER_TRACING_ENABLED: 'false' } },
-  { name: 'tracing on', arg: 'nodemeter', env: { NODEMETER_TRACING_ENABLED: 'true' } },
+  { name: 'metrics only', arg: 'nodemeter', entry: AFTER, env: { NODEMETER_TRACING_ENABLED: 'false' } },
+  { name: 'tracing on', arg: 'nodemeter', entry: AFTER, env: { NODEMETER_TRACING_ENABLED: 'true' } },
   { name: 'otel trace sdk', arg: 'otel-sdk', env: {} },
   { name: 'prom-client', arg: 'prom-client', env: {} },
   { name: 'prom-client lib', arg: 'prom-client-lib', env: {} },
@@ -114,3 +119,31 @@ const goals = [
 ];
 console.log('');
 for (const [goal, met] of goals) console.log(`${met ? 'met   ' : 'MISSED'} ${goal}`);
+const LABELS = {
+  bare: 'bare: node, an empty ESM script',
+  'metrics only': 'nodemeter metrics only (tracing off)',
+  'tracing on': 'nodemeter defaults (tracing on, Zipkin export)',
+  'otel trace sdk': 'OpenTelemetry trace SDK alone (NodeTracerProvider + BatchSpanProcessor + ZipkinExporter): comparison',
+  'prom-client': "prom-client's entry and one Registry: reference",
+  'prom-client lib': "prom-client's registry, counter and gauge modules (what nodemeter loads): reference",
+  'otel api': '`@opentelemetry/api` alone: reference',
+};
+const goalOf = {
+  'metrics only': `≤ 60 ms, ≤ 10 MB: ${goals[0][1] && goals[1][1] ? 'met' : 'missed'}`,
+  'tracing on': `≤ the trace SDK alone: ${goals[2][1] && goals[3][1] ? 'met' : 'missed'}`,
+};
+writeBenchJson({
+  suite: 'startup',
+  title: 'Start-up: `import` + `instrument()` in a fresh process, over bare Node',
+  command: `node benchmarks/startup/run.mjs ${ROUNDS}${BEFORE ? ' --before <dir>' : ''}`,
+  node: process.version,
+  loadavg: { start: loadStart, end: load() },
+  columns: ['variant', 'ms since start', 'ms over bare', 'RSS MB', 'RSS MB over bare', 'goal'],
+  rows: rows.map((r) => [LABELS[r.variant] ?? r.variant, r.ms.toFixed(1), r.overMs.toFixed(1), r.rss.toFixed(1), r.overRss.toFixed(1), goalOf[r.variant] ?? '']),
+  headline: [
+    { what: 'start-up, tracing on (defaults), over bare', result: `${by['tracing on'].overMs.toFixed(1)} ms, ${by['tracing on'].overRss.toFixed(1)} MB RSS`, goal: `≤ the trace SDK alone (${by['otel trace sdk'].overMs.toFixed(1)} ms, ${by['otel trace sdk'].overRss.toFixed(1)} MB)`, met: goals[2][1] && goals[3][1] },
+  ],
+  notes: [
+    `${ROUNDS} rounds (+1 warm-up) of fresh processes, variants in rotating order, medians. RSS is steady from run to run; times on a shared machine resolve tens of ms only. "MB" here is MiB (2^20 bytes).`,
+  ],
+});
