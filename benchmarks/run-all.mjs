@@ -4,7 +4,7 @@
 //   npm run bench                         (builds dist/, then runs this with the node npm runs on)
 //   npx -y node@24 benchmarks/run-all.mjs (another runtime; build first with `npm run build`)
 //   BENCH_QUICK=1        a smoke run: 1 round, short rounds (the section says so; its figures are not to be quoted)
-//   BENCH_SUITES=http-express,scrape,…   only these suites (default: all of them, in the order below)
+//   BENCH_SUITES=http-express,scrape,…   only these suites (default: all of them in the order below but `db`)
 //   BENCH_DOC=0          print the section instead of writing docs/benchmarks.md
 //   NM_AFTER=<build>/index.js            measure that build instead of dist/ (passed on to every suite)
 //
@@ -36,15 +36,21 @@ const SUITES = [
   { id: 'startup', title: 'Start-up', script: 'benchmarks/startup/run.mjs', full: ['15'], quick: ['1'], limit: 240 },
   { id: 'footprint', title: 'Footprint after load', script: 'benchmarks/footprint/run.mjs', full: ['5', '2', '10'], quick: ['2', '1', '10'], limit: 300 },
   { id: 'install', title: 'Install size and tarball', script: 'benchmarks/footprint/install.mjs', full: [], quick: [], limit: 240 },
+  // Only when asked for (BENCH_SUITES=db): it needs PostgreSQL (POSTGRES_URL, or `bash scripts/stack up postgres`).
+  { id: 'db', title: 'DB pool, pg', script: 'benchmarks/db/run.mjs', flags: TSX, full: ['10000', '6'], quick: ['2000', '1'], limit: 300, optional: true },
 ];
 
+if (MAJOR < 22) {
+  console.error(`nodemeter runs on Node 22, 24 and 26; this is ${process.version}. Run \`npx -y node@24 benchmarks/run-all.mjs\` (after \`npm run build\`).`);
+  process.exit(2);
+}
 const selected = process.env.BENCH_SUITES?.split(',').map((s) => s.trim()).filter(Boolean);
 const unknown = selected?.filter((id) => !SUITES.some((s) => s.id === id)) ?? [];
 if (unknown.length) {
   console.error(`unknown suite(s) ${unknown.join(', ')}; known: ${SUITES.map((s) => s.id).join(', ')}`);
   process.exit(2);
 }
-const suites = selected ? SUITES.filter((s) => selected.includes(s.id)) : SUITES;
+const suites = selected ? SUITES.filter((s) => selected.includes(s.id)) : SUITES.filter((s) => !s.optional);
 if (!process.env.NM_AFTER && !existsSync(join(ROOT, 'dist/index.js'))) {
   console.error('dist/ is missing: run `npm run build` first (`npm run bench` does), or set NM_AFTER to a build');
   process.exit(2);

@@ -15,11 +15,13 @@
 // `bash scripts/stack up postgres` starts one).
 //
 //   node --import tsx benchmarks/db/run.mjs [queries=10000] [rounds=6] [poolSize=10]
+//   BENCH_JSON=<file> writes the table (../utils/bench-json.mjs)
 import { spawnSync } from 'node:child_process';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import pg from 'pg';
 import { bindPool } from '../../src/db/index.ts';
 import { startSink } from '../utils/sink.mjs';
+import { load, writeBenchJson } from '../utils/bench-json.mjs';
 import { instrument } from '../../src/index.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
@@ -28,6 +30,7 @@ const SIZE = Number(process.argv[4] ?? 10);
 const url = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PINNED = spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' }).status === 0;
 
+const loadStart = load();
 const sink = await startSink();
 const nm = instrument({
   serviceName: 'db-bench',
@@ -91,6 +94,7 @@ const VARIANTS = [
   ['10% sampled', 10],
   ['all sampled', 1],
 ];
+const rows = [];
 for (const [label, every] of VARIANTS) {
   const results = { unbound: [], bound: [] };
   for (let r = 0; r < ROUNDS; r++) {
@@ -112,6 +116,24 @@ for (const [label, every] of VARIANTS) {
       `   system ${system('unbound').toFixed(1)} vs ${system('bound').toFixed(1)} µs`,
   );
   console.log(`  ${''.padEnd(14)} per-round ratios ${ratios.map((x) => x.toFixed(3)).join(' ')}`);
+  rows.push([
+    label,
+    mean(qps('unbound')).toFixed(0),
+    mean(qps('bound')).toFixed(0),
+    `${median(ratios).toFixed(3)} (${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+    `${user('unbound').toFixed(1)} → ${user('bound').toFixed(1)} (${user('bound') >= user('unbound') ? '+' : ''}${(user('bound') - user('unbound')).toFixed(1)})`,
+    `${system('unbound').toFixed(1)} → ${system('bound').toFixed(1)}`,
+  ]);
 }
+writeBenchJson({
+  suite: 'db',
+  title: `DB: ${N} × SELECT 1 through a pg pool bound by nodemeter vs unbound`,
+  command: `node --import tsx benchmarks/db/run.mjs ${N} ${ROUNDS} ${SIZE}`,
+  node: process.version,
+  loadavg: { start: loadStart, end: load() },
+  columns: ['variant', 'unbound q/s', 'bound q/s', 'ratio, median of rounds (rounds)', 'user CPU µs/query unbound → bound', 'system CPU µs/query'],
+  rows,
+  notes: [`pool size ${SIZE}, concurrency ${SIZE}, ${ROUNDS} rounds alternated, one pool bound and unbound between rounds${PINNED ? ', pinned to CPU 0' : ''}; spans exported to a sink in this process. Goal ≥ 0.97.`],
+});
 await Promise.all([pool.end(), nm.shutdown()]);
 sink.close();
