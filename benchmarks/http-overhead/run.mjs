@@ -121,7 +121,8 @@ for (const framework of FRAMEWORKS) {
     const spans = xs.reduce((a, x) => a + x.spans, 0);
     const lines = xs.reduce((a, x) => a + x.lines, 0);
     const errors = xs.reduce((a, x) => a + x.errors, 0);
-    const logged = v.log ? `${lines} / ${served}${lines === served ? '' : ` (${served - lines} lost)`}` : '';
+    const lostPerRound = xs.map((x) => x.served - x.lines).join(' ');
+    const logged = v.log ? `${lines} / ${served}${lines === served ? '' : ` (${served - lines} lost; rounds: ${lostPerRound})`}` : '';
     const goalMet = v.goal === undefined ? undefined : ratio >= v.goal && (!v.log || lines === served);
     const goal = v.goal === undefined ? '' : `≥ ${v.goal}${v.log ? ', 0 lines lost' : ''}: ${goalMet ? 'met' : 'missed'}`;
     rows.push([
@@ -167,6 +168,7 @@ for (const framework of FRAMEWORKS) {
         (PIN ? ' Load generator (and sink) on CPU 0, server on CPU 1.' : ''),
       'Ratio to bare: median req/s over bare\'s median; in brackets each round against the same round\'s bare. CPU µs/req: process.cpuUsage() of the server (every thread, log shipping workers included) from listening to stop, over requests served: the figure a busy machine disturbs least. RSS after load, before shutdown.',
       'Spans and log lines are counted by the sink after each server flushed on stop; a log line per request is expected for the log variants. OpenTelemetry auto-instrumentation makes several spans per Express request (middleware, handler); for Fastify (no Fastify instrumentation in auto-instrumentations-node) only the HTTP server span.',
+      "Log lines the peer can lose on a clean shutdown: pino-loki's close() pushes what its buffer holds but does not wait for a push its timer started just before, and thread-stream's worker calls process.exit() as soon as close() resolves, cutting that push off (up to one batch interval of lines).",
       'nodemeter is configured through environment variables (MANAGEMENT_TRACING_ENABLED, MANAGEMENT_ZIPKIN_TRACING_ENDPOINT, MANAGEMENT_TRACING_SAMPLING_PROBABILITY, NODEMETER_LOKI_URL, NODEMETER_LOGGING_CONSOLE=false) and `instrument({ serviceName })`; OpenTelemetry with `--require @opentelemetry/auto-instrumentations-node/register` and OTEL_* (Zipkin exporter, resource detectors env,host,os,process,serviceinstance); pino-loki batches every second.',
     ],
   });

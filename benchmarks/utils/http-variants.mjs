@@ -65,6 +65,7 @@ export const HTTP_VARIANTS = {
     label: 'nodemeter defaults: metrics + tracing on, 10% sampled (Spring\'s default), Zipkin',
     kind: 'nodemeter',
     env: (sink) => nmTracing(sink),
+    spansExpected: '≈ 0.1',
     goal: 0.92,
     headline: true,
   },
