@@ -13,7 +13,7 @@
 // results is reported as such in the section, never left out. Every suite has a time limit; load goes to 127.0.0.1.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
+import { arch, availableParallelism, cpus, loadavg, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderSection, updateDoc } from './report/render.mjs';
@@ -76,6 +76,18 @@ function kafkaEnv() {
   return { KAFKA_BROKERS: line.slice('KAFKA_BROKERS='.length).trim() };
 }
 
+/**
+ * The part of a failed suite's stderr worth showing: its first error line and its last lines, without stack frames,
+ * and without this machine's paths (the report is committed).
+ */
+function excerpt(stderr) {
+  const lines = stderr.split('\n').filter((l) => l.trim() && !/^\s+at /.test(l));
+  const first = lines.find((l) => /error/i.test(l));
+  const last = lines.slice(-8);
+  const picked = first && !last.includes(first) ? [first, '…', ...last] : last;
+  return picked.join('\n').replaceAll(ROOT, '').replaceAll(tmpdir(), '<tmp>');
+}
+
 /** Runs one suite as a child process (its own process group, so a time-out ends its servers too). */
 async function runSuite(suite) {
   const args = QUICK ? suite.quick : suite.full;
@@ -108,7 +120,7 @@ async function runSuite(suite) {
   }, limit);
   const [code, signal] = await new Promise((resolve) => child.once('close', (c, s) => resolve([c, s])));
   clearTimeout(timer);
-  const tail = stderr.trim().split('\n').slice(-12).join('\n');
+  const tail = excerpt(stderr);
   if (timedOut) return { ...base, status: 'failed', error: `timed out after ${limit / 1000} s\n${tail}` };
   if (code !== 0) return { ...base, status: 'failed', error: `exit ${code ?? signal}\n${tail}` };
   if (!existsSync(json)) return { ...base, status: 'no-json', code };
@@ -144,7 +156,7 @@ function nodemeterVersion() {
 try {
   for (const suite of suites) {
     const t0 = Date.now();
-    const r = await runSuite(suite);
+    const r = { ...(await runSuite(suite)), durationS: (Date.now() - t0) / 1000 };
     results.push(r);
     console.log(`=== ${suite.id}: ${r.status} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
@@ -165,7 +177,7 @@ const run = {
     cpus: availableParallelism(),
     model: (cpu[0]?.model ?? 'unknown CPU').replace(/\s+/g, ' ').trim(),
     memGiB: (totalmem() / 2 ** 30).toFixed(1),
-    os: `${type()} ${release()}`,
+    os: `${type()} ${arch()}`,
     loadStart,
     loadEnd: load(),
   },

@@ -100,10 +100,20 @@ for (const framework of FRAMEWORKS) {
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate the order each round so no variant always runs on a warmer or cooler machine.
     const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
-    for (const v of order) results.get(v.name).push(await round(framework, v));
+    for (const v of order) {
+      // A round that fails is kept as such (shown in its row), so one crashing variant does not cost the others.
+      results.get(v.name).push(
+        await round(framework, v).catch((e) => {
+          console.error(`${framework} ${v.name}, round ${r + 1}: ${e.message}`);
+          return { error: e.message };
+        }),
+      );
+    }
   }
   // Medians over rounds; the ratio's spread is each round's figure against the same round's bare.
-  const bareRuns = results.get('bare');
+  const bareAll = results.get('bare');
+  const bareRuns = bareAll.filter((x) => !x.error);
+  if (bareRuns.length === 0) throw new Error(`${framework}: every bare round failed: ${bareAll[0].error}`);
   const bare = median(bareRuns.map((x) => x.rps));
   const bareCpu = median(bareRuns.map((x) => x.cpuPerReq));
   const bareRss = median(bareRuns.map((x) => x.rss));
@@ -111,10 +121,17 @@ for (const framework of FRAMEWORKS) {
   const headline = [];
   let peer;
   for (const v of VARIANTS) {
-    const xs = results.get(v.name);
+    const all = results.get(v.name);
+    const xs = all.filter((x) => !x.error);
+    const failed = all.filter((x) => x.error);
+    const failure = failed.length ? ` (${failed.length} of ${all.length} rounds failed: ${failed[0].error})` : '';
+    if (xs.length === 0) {
+      rows.push([`${v.label} [${v.name}]${failure}`, 'failed', ...COLUMNS.slice(2).map(() => '')]);
+      continue;
+    }
     const rps = median(xs.map((x) => x.rps));
     const ratio = rps / bare;
-    const perRound = xs.map((x, r) => f(x.rps / bareRuns[r].rps, 2)).join(' ');
+    const perRound = all.map((x, r) => (x.error || bareAll[r].error ? '–' : f(x.rps / bareAll[r].rps, 2))).join(' ');
     const cpu = median(xs.map((x) => x.cpuPerReq));
     const rss = median(xs.map((x) => x.rss));
     const served = xs.reduce((a, x) => a + x.served, 0);
@@ -126,7 +143,7 @@ for (const framework of FRAMEWORKS) {
     const goalMet = v.goal === undefined ? undefined : ratio >= v.goal && (!v.log || lines === served);
     const goal = v.goal === undefined ? '' : `≥ ${v.goal}${v.log ? ', 0 lines lost' : ''}: ${goalMet ? 'met' : 'missed'}`;
     rows.push([
-      `${v.label} [${v.name}]${errors ? ` (${errors} errors)` : ''}`,
+      `${v.label} [${v.name}]${errors ? ` (${errors} errors)` : ''}${failure}`,
       f(rps, 0),
       `${f(ratio, 2)} (${perRound})`,
       f(cpu),

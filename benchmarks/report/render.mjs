@@ -11,6 +11,7 @@ const cell = (x) => String(x ?? '').replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')
 const row = (cells) => `| ${cells.map(cell).join(' | ')} |`;
 const table = (columns, rows) => [row(columns), row(columns.map(() => '---')), ...rows.map(row)].join('\n');
 const loadText = (l) => (Array.isArray(l) ? l.join(' ') : '?');
+const took = (s) => (s.durationS === undefined ? '' : `, the suite took ${Math.round(s.durationS)} s`);
 
 /**
  * run: { major, date, quick, durationS, machine: { cpus, model, memGiB, os, loadStart, loadEnd }, versions: [[name,
@@ -51,16 +52,16 @@ export function renderSection(run) {
     if (s.status === 'ok') {
       for (const t of s.tables) {
         out.push(`### ${t.title ?? t.suite}`, '');
-        out.push(`\`${t.command ?? s.command}\` (${t.node ?? run.node}); load average ${loadText(t.loadavg?.start)} at the start, ${loadText(t.loadavg?.end)} at the end.`, '');
+        out.push(`\`${t.command ?? s.command}\` (${t.node ?? run.node}${took(s)}); load average ${loadText(t.loadavg?.start)} at the start, ${loadText(t.loadavg?.end)} at the end.`, '');
         if (Array.isArray(t.columns) && Array.isArray(t.rows) && t.rows.length > 0) out.push(table(t.columns, t.rows), '');
         else out.push('(no rows)', '');
         for (const n of t.notes ?? []) out.push(`- ${n}`);
         if ((t.notes ?? []).length) out.push('');
       }
     } else if (s.status === 'no-json') {
-      out.push(`### ${s.title}`, '', `\`${s.command}\`: no results (suite wrote no BENCH_JSON; exit code ${s.code}).`, '');
+      out.push(`### ${s.title}`, '', `\`${s.command}\`: no results (suite wrote no BENCH_JSON; exit code ${s.code}${took(s)}).`, '');
     } else {
-      out.push(`### ${s.title}`, '', `\`${s.command}\`: **failed**: ${s.error.split('\n')[0]}`, '');
+      out.push(`### ${s.title}`, '', `\`${s.command}\`: **failed**${took(s)}: ${s.error.split('\n')[0]}`, '');
       const detail = s.error.split('\n').slice(1).join('\n').trim();
       if (detail) out.push('```text', detail, '```', '');
     }
