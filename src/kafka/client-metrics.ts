@@ -4,6 +4,8 @@
  * the labels `{client_id, kafka_version, spring_id}` (+ `topic` where Java has it):
  *
  *   wrapper (any client)        records/bytes consumed and sent, send errors     counters + 30 s windowed rates
+ *                               (per-topic totals are plain numbers read at scrape, as Micrometer's FunctionCounters
+ *                               read the Java client's: a consumed record costs two additions, not a series lookup)
  *   kafkajs instrumentation     REQUEST (Fetch, OffsetCommit, Produce, all)      fetch/commit/request latency avg/max,
  *   events (consumer.events.*,                                                  totals, outgoing bytes, connections
  *   producer.events.*)          GROUP_JOIN, HEARTBEAT, CONNECT, DISCONNECT       assigned partitions, rebalances …
@@ -35,7 +37,11 @@ export class WindowedStat {
   constructor(readonly now: () => number = Date.now) {}
 
   record(value: number): void {
-    const t = this.now();
+    this.recordAt(value, this.now());
+  }
+
+  /** record() at a time already read (several stats of one event share one clock read). */
+  recordAt(value: number, t: number): void {
     let i = this.#cur;
     if (this.#count[i] === 0 && this.#start[i] === 0) this.#start[i] = t;
     else if (t - (this.#start[i] as number) >= WINDOW_MS) {
@@ -100,11 +106,23 @@ export interface ClientLabels {
   readonly spring_id: string;
 }
 
+type TopicLabels = ClientLabels & { readonly topic: string } & Readonly<Record<string, string>>;
+
+/**
+ * The per-topic totals of one label set. Clients with the same labels (two consumers of one client id) share it, as
+ * they would share a counter series.
+ */
+interface TopicTotals {
+  readonly kind: 'consumer' | 'producer';
+  readonly labels: TopicLabels;
+  records: number;
+  bytes: number;
+  errors: number;
+}
+
 interface TopicState {
-  readonly labels: ClientLabels & { readonly topic: string };
-  readonly records: CounterChild;
-  readonly bytes: CounterChild;
-  readonly errors: CounterChild | undefined;
+  readonly labels: TopicLabels;
+  readonly totals: TopicTotals;
   readonly recordRate: WindowedStat;
   readonly byteRate: WindowedStat;
 }
@@ -136,6 +154,8 @@ export class KafkaClientMetrics {
   readonly #clients = new Set<ClientState>();
   readonly #denied: Counter;
   readonly #counters = new Map<string, Counter>();
+  /** Per-topic totals by label set, read by the per-topic counter families at scrape (kept after remove()). */
+  readonly #totals = new Map<string, TopicTotals>();
 
   constructor(registry: MeterRegistry) {
     this.#registry = registry;
@@ -143,14 +163,34 @@ export class KafkaClientMetrics {
       description: 'Kafka client series not recorded because a bound (clients, topics per client) was reached',
     });
     this.#registerGauges();
+    this.#registerTopicCounters();
   }
 
-  #counter(name: string, description: string, topic: boolean): Counter {
+  #registerTopicCounters(): void {
+    const labelNames = ['client_id', 'kafka_version', 'spring_id', 'topic'];
+    const family = (kind: 'consumer' | 'producer', name: string, description: string, value: (t: TopicTotals) => number): void => {
+      this.#registry.functionCounter(name, {
+        description,
+        labelNames,
+        read: (emit) => {
+          for (const t of this.#totals.values()) if (t.kind === kind) emit(value(t), t.labels);
+        },
+      });
+    };
+    family('consumer', 'kafka.consumer.fetch.manager.records.consumed', 'The total number of records consumed', (t) => t.records);
+    family('consumer', 'kafka.consumer.fetch.manager.bytes.consumed', 'The total number of bytes consumed', (t) => t.bytes);
+    family('producer', 'kafka.producer.topic.record.send', 'The total number of records sent for a topic', (t) => t.records);
+    family('producer', 'kafka.producer.topic.byte', 'The total number of bytes sent for a topic', (t) => t.bytes);
+    // At 0 from the topic's first send, as the Kafka client's per-topic sensor.
+    family('producer', 'kafka.producer.topic.record.error', 'The total number of record sends that resulted in errors for a topic', (t) => t.errors);
+  }
+
+  #counter(name: string, description: string): Counter {
     let c = this.#counters.get(name);
     if (c === undefined) {
       c = this.#registry.counter(name, {
         description,
-        labelNames: topic ? ['client_id', 'kafka_version', 'spring_id', 'topic'] : ['client_id', 'kafka_version', 'spring_id'],
+        labelNames: ['client_id', 'kafka_version', 'spring_id'],
       });
       this.#counters.set(name, c);
     }
@@ -165,7 +205,7 @@ export class KafkaClientMetrics {
     }
     const counters: Partial<Record<CounterName, CounterChild>> = {};
     const add = (key: CounterName, name: string, description: string): void => {
-      counters[key] = this.#counter(name, description, false).child({ ...labels });
+      counters[key] = this.#counter(name, description).child({ ...labels });
     };
     if (kind === 'consumer') {
       add('fetch', 'kafka.consumer.fetch.manager.fetch', 'The total number of fetch requests');
@@ -201,49 +241,38 @@ export class KafkaClientMetrics {
       this.#denied.inc();
       return undefined;
     }
-    const labels = { ...state.labels, topic };
-    if (state.kind === 'consumer') {
-      t = {
-        labels,
-        records: this.#counter('kafka.consumer.fetch.manager.records.consumed', 'The total number of records consumed', true).child(labels),
-        bytes: this.#counter('kafka.consumer.fetch.manager.bytes.consumed', 'The total number of bytes consumed', true).child(labels),
-        errors: undefined,
-        recordRate: new WindowedStat(),
-        byteRate: new WindowedStat(),
-      };
-    } else {
-      t = {
-        labels,
-        records: this.#counter('kafka.producer.topic.record.send', 'The total number of records sent for a topic', true).child(labels),
-        bytes: this.#counter('kafka.producer.topic.byte', 'The total number of bytes sent for a topic', true).child(labels),
-        errors: this.#counter('kafka.producer.topic.record.error', 'The total number of record sends that resulted in errors for a topic', true).child(labels),
-        recordRate: new WindowedStat(),
-        byteRate: new WindowedStat(),
-      };
-      t.errors!.inc(0); // at 0 from the topic's first send, as the Kafka client's per-topic sensor
+    const labels: TopicLabels = { ...state.labels, topic };
+    const key = `${state.kind}\u0000${labels.client_id}\u0000${labels.kafka_version}\u0000${labels.spring_id}\u0000${topic}`;
+    let totals = this.#totals.get(key);
+    if (totals === undefined) {
+      totals = { kind: state.kind, labels, records: 0, bytes: 0, errors: 0 };
+      this.#totals.set(key, totals);
     }
+    t = { labels, totals, recordRate: new WindowedStat(), byteRate: new WindowedStat() };
     state.topics.set(topic, t);
     return t;
   }
 
   /** Records of one topic consumed or sent (`bytes`: keys and values). */
   records(state: ClientState, topic: string, count: number, bytes: number): void {
-    const t = this.topic(state, topic);
+    const t = state.topics.get(topic) ?? this.topic(state, topic);
     if (t === undefined) return;
-    t.records.inc(count);
-    t.bytes.inc(bytes);
-    t.recordRate.record(count);
-    t.byteRate.record(bytes);
+    t.totals.records += count;
+    t.totals.bytes += bytes;
+    const now = t.recordRate.now();
+    t.recordRate.recordAt(count, now);
+    t.byteRate.recordAt(bytes, now);
     if (state.kind === 'producer') {
       state.counters.send?.inc(count);
-      state.sendRate.record(count);
+      state.sendRate.recordAt(count, now);
     }
   }
 
   /** Records of one topic whose send failed. */
   sendErrors(state: ClientState, topic: string, count: number): void {
     state.counters.sendErrors?.inc(count);
-    this.topic(state, topic)?.errors?.inc(count);
+    const t = this.topic(state, topic);
+    if (t !== undefined) t.totals.errors += count;
   }
 
   #registerGauges(): void {

@@ -24,6 +24,7 @@ import type { ClientState } from './client-metrics.js';
 import { KafkaBatchContext, KafkaReceiverContext, type KafkaListenerInfo } from './context.js';
 import { delegate } from './delegate.js';
 import type { KafkaDeps } from './deps.js';
+import { traceCarrier } from './headers.js';
 import { recordBytes } from './producer.js';
 import type { KafkaRuntime } from './runtime.js';
 import type {
@@ -87,7 +88,7 @@ export function instrumentConsumer<C extends KafkaConsumerLike>(consumer: C, dep
       message.offset,
       message.key,
       listener,
-      message.headers,
+      traceCarrier(message.headers),
       meters ? conventions.listener : conventions.batchRecord,
     );
   }

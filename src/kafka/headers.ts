@@ -29,6 +29,17 @@ function text(value: Buffer | string | undefined): string | undefined {
   return undefined;
 }
 
+/** `name` equals `lower` (lower case) ignoring ASCII case, without allocating a lower-case copy. */
+function equalsIgnoreCase(name: string, lower: string): boolean {
+  if (name.length !== lower.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    let c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** The header `key` (lower case, as propagators ask) in any case: exact, Brave's case, then a scan. */
 function lookup(headers: KafkaHeaders, key: string): KafkaHeaders[string] {
   let value = headers[key];
@@ -39,9 +50,19 @@ function lookup(headers: KafkaHeaders, key: string): KafkaHeaders[string] {
     if (value !== undefined) return value;
   }
   for (const k in headers) {
-    // Length first: most names differ in length, and comparing them allocates nothing.
-    if (k.length === key.length && k.toLowerCase() === key) return headers[k];
+    if (equalsIgnoreCase(k, key)) return headers[k];
   }
+  return undefined;
+}
+
+/**
+ * The headers of a consumed record as the carrier to read a parent from, or undefined when there is nothing to
+ * read: kafkajs gives every record a headers object, empty when the producer wrote none, and an undefined carrier
+ * tells the tracing handler to start a new trace without calling the propagators.
+ */
+export function traceCarrier(headers: KafkaHeaders | undefined): KafkaHeaders | undefined {
+  if (headers === undefined || headers === null) return undefined;
+  for (const _ in headers) return headers;
   return undefined;
 }
 
