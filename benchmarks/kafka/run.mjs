@@ -2,17 +2,29 @@
 // per round in one run, medians. Traced variants sample at Spring's default 10% and export to a Zipkin-compatible
 // sink in the parent process.
 //   raw        kafkajs alone
-//   nodemeter  nm.kafka.instrument() (metrics + traces)
+//   nodemeter  nm.kafka.instrument() (metrics + traces), from NM_AFTER (a build's index.js) or the package itself
+//   before     the same from NM_BEFORE (an earlier build's index.js), when set: before and after share the rounds
+//   started    (only when named in VARIANTS) nodemeter started by instrument(), the Kafka client not wrapped: what the
+//              rest of nodemeter (runtime binders, context manager) costs this workload
+//   headers    raw kafkajs whose records carry a W3C `traceparent` header, as a traced producer writes: the part of
+//              a traced variant's cost that is kafkajs encoding and decoding the propagation header
 //   otel       OpenTelemetry's @opentelemetry/instrumentation-kafkajs with NodeTracerProvider, ParentBased(ratio 0.1),
 //              BatchSpanProcessor and the Zipkin exporter (skipped, and said so, when the package is not installed)
-//   before     nodemeter from NM_BEFORE (dist/index.js of an earlier build), when set
 // Needs a broker: KAFKA_BROKERS (default 127.0.0.1:9092; `bash scripts/stack up kafka` starts one).
+// VARIANTS=raw,nodemeter,… picks variants; BENCH_JSON=<file> writes the results in the benchmark report format.
 //
 //   node benchmarks/kafka/run.mjs [messages=50000] [rounds=3]
+//   node benchmarks/kafka/run.mjs profile <variant> [messages=50000] [top=25]
+//
+// `profile` runs one variant once with the CPU profiler on during each phase (produce, consume) and prints the top
+// frames by self time and nodemeter's frames by inclusive time, per record; the .cpuprofile files stay in the
+// printed directory.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSink } from '../utils/sink.mjs';
 
@@ -22,7 +34,7 @@ const BATCH = 500;
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
 if (process.argv[2] === '--child') {
-  const [, , , variant, zipkin, n, r] = process.argv;
+  const [, , , variant, zipkin, n, r, profileDir] = process.argv;
   const N = Number(n);
   let kafkajs;
   let shutdown = async () => {};
@@ -45,7 +57,7 @@ if (process.argv[2] === '--child') {
   }
   const { Kafka, logLevel } = kafkajs;
   let kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
-  if (variant === 'nodemeter' || variant === 'before') {
+  if (variant === 'nodemeter' || variant === 'before' || variant === 'started') {
     const { instrument } = await import(variant === 'before' ? process.env.NM_BEFORE : (process.env.NM_AFTER ?? 'nodemeter'));
     const nm = instrument({
       serviceName: 'kafka-bench',
@@ -53,22 +65,56 @@ if (process.argv[2] === '--child') {
       logging: { console: false },
       tracing: { samplingProbability: 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } },
     });
-    kafka = nm.kafka.instrument(kafka, { clientId: 'bench', lag: false, health: false });
+    if (variant !== 'started') kafka = nm.kafka.instrument(kafka, { clientId: 'bench', lag: false, health: false });
     shutdown = () => nm.shutdown();
   }
+  // Profiling (the `profile` command): the inspector's sampling profiler, on during one phase at a time.
+  let session;
+  const profiled = async (phase, fn) => {
+    if (!profileDir) return fn();
+    const { Session } = await import('node:inspector/promises');
+    session ??= new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    try {
+      return await fn();
+    } finally {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join(profileDir, `${phase}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    }
+  };
   const admin = new Kafka({ clientId: 'bench-admin', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const topic = `bench-${variant}-${r}-${process.pid}`;
   await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
   const payload = Buffer.alloc(64, 'x');
+  const hex = (len) => {
+    let s = '';
+    for (let i = 0; i < len; i++) s += '0123456789abcdef'[(Math.random() * 16) | 0];
+    return s;
+  };
+  // Drawn before the measurement, so the variant pays for carrying the header, not for making ids.
+  const parents = Array.from({ length: 1000 }, (_, i) => `00-${hex(32)}-${hex(16)}-${i % 10 === 0 ? '01' : '00'}`);
+  let drawn = 0;
+  const traceparent = () => parents[drawn++ % 1000];
   const producer = kafka.producer();
   await producer.connect();
+  // One send outside the measurement: it waits for the cluster id (nodemeter) and warms the connection. The
+  // consumer below stops counting at N, before this extra record's turn or after it: the same for every variant.
+  await producer.send({ topic, messages: [{ key: 'warm', value: payload }] });
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
-  for (let i = 0; i < N; i += BATCH) {
-    const messages = Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({ key: String(i + j), value: payload }));
-    await producer.send({ topic, messages });
-  }
+  await profiled('produce', async () => {
+    for (let i = 0; i < N; i += BATCH) {
+      const messages = Array.from({ length: Math.min(BATCH, N - i) }, (_, j) =>
+        variant === 'headers' ? { key: String(i + j), value: payload, headers: { traceparent: traceparent() } } : { key: String(i + j), value: payload },
+      );
+      await producer.send({ topic, messages });
+    }
+  });
   const produceMs = performance.now() - t0;
   let cpu = process.cpuUsage(cpu0);
   const produceCpu = (cpu.user + cpu.system) / N;
@@ -80,16 +126,18 @@ if (process.argv[2] === '--child') {
   let done;
   const finished = new Promise((res) => (done = res));
   t0 = 0;
-  await consumer.run({
-    eachMessage: async () => {
-      if (t0 === 0) {
-        t0 = performance.now();
-        cpu0 = process.cpuUsage();
-      }
-      if (++seen === N) done();
-    },
+  await profiled('consume', async () => {
+    await consumer.run({
+      eachMessage: async () => {
+        if (t0 === 0) {
+          t0 = performance.now();
+          cpu0 = process.cpuUsage();
+        }
+        if (++seen === N) done();
+      },
+    });
+    await finished;
   });
-  await finished;
   const consumeMs = performance.now() - t0;
   cpu = process.cpuUsage(cpu0);
   const consumeCpu = (cpu.user + cpu.system) / N;
@@ -101,42 +149,157 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
+function runChild(variant, sinkUrl, n, round, profileDir) {
+  const args = [SELF, '--child', variant, sinkUrl, String(n), String(round)];
+  if (profileDir) args.push(profileDir);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  return once(child, 'exit').then(([code]) => {
+    if (code !== 0) throw new Error(`variant ${variant} failed (exit ${code})`);
+    return JSON.parse(out);
+  });
+}
+
+if (process.argv[2] === 'profile') {
+  const variant = process.argv[3] ?? 'nodemeter';
+  const N = Number(process.argv[4] ?? 50000);
+  const top = Number(process.argv[5] ?? 25);
+  const dir = mkdtempSync(join(tmpdir(), 'nm-kafka-prof-'));
+  const sink = await startSink();
+  const result = await runChild(variant, sink.url, N, 0, dir);
+  sink.close();
+  console.log(`${variant}, node ${process.version}, ${N} records, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; profiles in ${dir}`);
+  for (const phase of ['produce', 'consume']) report(phase, JSON.parse(readFileSync(join(dir, `${phase}.cpuprofile`), 'utf8')), N, top, result);
+  process.exit(0);
+}
+
+/** Top self-time frames, per package, and nodemeter's functions by inclusive time; µs per record. */
+function report(phase, profile, records, top, result) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const counts = new Map();
+  for (const s of profile.samples) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const interval = (profile.endTime - profile.startTime) / profile.samples.length;
+  const where = (f) => {
+    const url = f.url.replace(/^file:\/\//, '');
+    if (!url) return '';
+    if (url.includes('node_modules/')) return url.replace(/.*node_modules\//, '');
+    if (url.startsWith('node:')) return url;
+    return url.replace(/.*\/(dist|src|\.bench-builds\/[^/]+)\//, 'nodemeter/');
+  };
+  const label = (f) => `${f.functionName || '(anonymous)'}  ${where(f)}:${f.lineNumber + 1}`;
+  const self = new Map();
+  const pkgs = new Map();
+  const inclusive = new Map();
+  let idle = 0;
+  for (const [id, n] of counts) {
+    const f = byId.get(id).callFrame;
+    if (f.functionName === '(idle)') {
+      idle += n;
+      continue;
+    }
+    self.set(label(f), (self.get(label(f)) ?? 0) + n);
+    const w = where(f);
+    const pkg = !f.url ? f.functionName : f.url.startsWith('node:') ? 'node internals' : w.startsWith('nodemeter/') ? 'nodemeter' : w.split('/').slice(0, w.startsWith('@') ? 2 : 1).join('/');
+    pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + n);
+    // Inclusive: every distinct nodemeter frame on this sample's stack.
+    const seen = new Set();
+    for (let p = id; p !== undefined; p = parent.get(p)) {
+      const pf = byId.get(p).callFrame;
+      if (!where(pf).startsWith('nodemeter/')) continue;
+      const k = label(pf);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + n);
+    }
+  }
+  const busy = profile.samples.length - idle;
+  const fmt = (n) => `${((100 * n) / busy).toFixed(1).padStart(5)}%  ${((n * interval) / records).toFixed(2).padStart(6)} µs/rec`;
+  console.log(`\n${phase}: ${records} records, ${result[phase].toFixed(0)} msg/s, ${result[`${phase}Cpu`].toFixed(1)} µs CPU/record; busy in profile ${((busy * interval) / records).toFixed(2)} µs/record`);
+  console.log('  top frames by self time');
+  for (const [k, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`    ${fmt(n)}  ${k}`);
+  console.log('  by package');
+  for (const [k, n] of [...pkgs].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`    ${fmt(n)}  ${k}`);
+  console.log('  nodemeter by inclusive time');
+  for (const [k, n] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`    ${fmt(n)}  ${k}`);
+}
+
 const N = process.argv[2] ?? '50000';
 const ROUNDS = Number(process.argv[3] ?? 3);
-const variants = ['raw', 'nodemeter'];
+const wanted = process.env.VARIANTS ? process.env.VARIANTS.split(',') : undefined;
+const variants = ['raw', 'headers', 'nodemeter'];
+const notes = [];
+if (process.env.NM_BEFORE) variants.push('before');
 try {
   require.resolve('@opentelemetry/instrumentation-kafkajs');
   variants.push('otel');
 } catch {
-  console.log('(@opentelemetry/instrumentation-kafkajs is not installed: its variant is skipped)');
+  notes.push('@opentelemetry/instrumentation-kafkajs is not installed: its variant is skipped');
+  console.log(`(${notes[0]})`);
 }
-if (process.env.NM_BEFORE) variants.push('before');
+if (wanted?.includes('started')) variants.push('started');
+const chosen = wanted ? variants.filter((v) => v === 'raw' || wanted.includes(v)) : variants;
 const sink = await startSink();
-const results = Object.fromEntries(variants.map((v) => [v, []]));
-console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; Kafka, node ${process.version}, ${N} messages of 64 B, batches of ${BATCH}, ${ROUNDS} rounds, 10% sampling`);
+const results = Object.fromEntries(chosen.map((v) => [v, []]));
+const load0 = loadavg();
+console.log(
+  `load average ${load0.map((l) => l.toFixed(1)).join(' ')}; Kafka, node ${process.version}, ${N} messages of 64 B, batches of ${BATCH}, ${ROUNDS} rounds, 10% sampling`,
+);
 for (let r = 0; r < ROUNDS; r++) {
-  const order = r % 2 === 0 ? variants : [...variants].reverse();
-  for (const v of order) {
-    const child = spawn(process.execPath, [SELF, '--child', v, sink.url, N, String(r)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const [code] = await once(child, 'exit');
-    if (code !== 0) throw new Error(`variant ${v} failed (exit ${code})`);
-    results[v].push(JSON.parse(out));
-  }
+  const order = r % 2 === 0 ? chosen : [...chosen].reverse();
+  for (const v of order) results[v].push(await runChild(v, sink.url, N, r));
 }
 sink.close();
+const load1 = loadavg();
+console.log(`load average at the end ${load1.map((l) => l.toFixed(1)).join(' ')}`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const LABELS = {
+  raw: 'raw kafkajs',
+  headers: 'raw kafkajs, records with a traceparent header',
+  nodemeter: 'nodemeter (10% sampled)',
+  before: 'nodemeter, before (NM_BEFORE)',
+  started: 'nodemeter started, Kafka client not wrapped',
+  otel: 'OpenTelemetry instrumentation-kafkajs (10% sampled)',
+};
+const tables = [];
 for (const phase of ['produce', 'consume']) {
   const raw = median(results.raw.map((x) => x[phase]));
   const rawCpu = median(results.raw.map((x) => x[`${phase}Cpu`]));
-  console.log(`\n${phase}: msg/s median (rounds), ratio to raw, CPU µs per record (over raw)`);
-  for (const v of variants) {
+  console.log(`\n${phase}: msg/s median (rounds), ratio to raw (rounds), CPU µs per record (over raw)`);
+  const rows = [];
+  for (const v of chosen) {
     const xs = results[v];
     const rate = median(xs.map((x) => x[phase]));
     const c = median(xs.map((x) => x[`${phase}Cpu`]));
+    // Per-round ratios against raw's figure in the same round.
+    const ratios = xs.map((x, i) => (x[phase] / results.raw[i][phase]).toFixed(2)).join(' ');
     console.log(
-      `  ${v.padEnd(10)} ${rate.toFixed(0).padStart(7)} (${xs.map((x) => x[phase].toFixed(0)).join(' ')})  ${(rate / raw).toFixed(2)}x  ${c.toFixed(1)} µs (+${(c - rawCpu).toFixed(1)})`,
+      `  ${v.padEnd(10)} ${rate.toFixed(0).padStart(7)} (${xs.map((x) => x[phase].toFixed(0)).join(' ')})  ${(rate / raw).toFixed(2)}x (${ratios})  ${c.toFixed(1)} µs (+${(c - rawCpu).toFixed(1)})`,
     );
+    rows.push([
+      LABELS[v],
+      `${rate.toFixed(0)} (${xs.map((x) => x[phase].toFixed(0)).join(' ')})`,
+      `${(rate / raw).toFixed(2)} (${ratios})`,
+      c.toFixed(1),
+      v === 'raw' ? '—' : `+${(c - rawCpu).toFixed(1)}`,
+    ]);
   }
+  tables.push({
+    suite: `kafka-${phase}`,
+    title: `Kafka ${phase}, ${N} × 64 B records, 10% sampling, empty handler, vs raw kafkajs`,
+    command: `node benchmarks/kafka/run.mjs ${N} ${ROUNDS}`,
+    node: process.version,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model },
+    loadavg: { start: load0, end: load1 },
+    columns: ['variant', 'msg/s median (rounds)', 'ratio to raw (rounds)', 'CPU µs/record', 'CPU µs/record over raw'],
+    rows,
+    notes: [
+      `each variant in its own process, alternated per round, ${ROUNDS} rounds, medians; batches of ${BATCH} per send(); a real broker at ${brokers.join(',')}`,
+      phase === 'produce' ? 'goal: nodemeter ≥ 0.9 of raw, ahead of OpenTelemetry' : 'goal: nodemeter ≥ 0.7 of raw, ahead of OpenTelemetry',
+      ...notes,
+    ],
+  });
 }
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(tables, null, 2) + '\n');
