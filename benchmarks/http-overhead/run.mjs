@@ -126,7 +126,7 @@ for (const framework of FRAMEWORKS) {
     const failed = all.filter((x) => x.error);
     const failure = failed.length ? ` (${failed.length} of ${all.length} rounds failed: ${failed[0].error})` : '';
     if (xs.length === 0) {
-      rows.push([`${v.label} [${v.name}]${failure}`, 'failed', ...COLUMNS.slice(2).map(() => '')]);
+      rows.push([`${v.labels?.[framework] ?? v.label} [${v.name}]${failure}`, 'failed', ...COLUMNS.slice(2).map(() => '')]);
       continue;
     }
     const rps = median(xs.map((x) => x.rps));
@@ -143,7 +143,7 @@ for (const framework of FRAMEWORKS) {
     const goalMet = v.goal === undefined ? undefined : ratio >= v.goal && (!v.log || lines === served);
     const goal = v.goal === undefined ? '' : `≥ ${v.goal}${v.log ? ', 0 lines lost' : ''}: ${goalMet ? 'met' : 'missed'}`;
     rows.push([
-      `${v.label} [${v.name}]${errors ? ` (${errors} errors)` : ''}${failure}`,
+      `${v.labels?.[framework] ?? v.label} [${v.name}]${errors ? ` (${errors} errors)` : ''}${failure}`,
       f(rps, 0),
       `${f(ratio, 2)} (${perRound})`,
       f(cpu),

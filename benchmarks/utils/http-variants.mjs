@@ -26,13 +26,17 @@ const nmLoki = (sink) => ({ NODEMETER_LOKI_URL: `${sink}/loki/api/v1/push`, NODE
 export const OTEL_REGISTER = '@opentelemetry/auto-instrumentations-node/register';
 
 /**
- * name → { label, kind ('bare' | 'peer' | 'nodemeter'), env(sink), nodeArgs, log ('nodemeter' | 'pino-loki'),
+ * name → { label, labels (per framework, where they differ), kind ('bare' | 'peer' | 'nodemeter'), env(sink), nodeArgs, log ('nodemeter' | 'pino-loki'),
  * spansExpected (per request, undefined: not counted against), goal (ratio to bare, issue 15) }.
  */
 export const HTTP_VARIANTS = {
   bare: { label: 'bare (no instrumentation)', kind: 'bare', env: () => ({}) },
   'peer-metrics': {
     label: 'peer metrics: prom-client (express-prom-bundle / a Fastify onResponse Histogram) + default metrics',
+    labels: {
+      express: 'peer metrics: express-prom-bundle (prom-client) + default metrics',
+      fastify: 'peer metrics: a prom-client Histogram in an onResponse hook + default metrics',
+    },
     kind: 'peer',
     env: () => ({}),
   },
