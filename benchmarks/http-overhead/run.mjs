@@ -155,7 +155,7 @@ for (const framework of FRAMEWORKS) {
       logged,
       goal,
     ]);
-    if (v.headline) {
+    if (v.headline && !v.before) {
       const rssOver = rss - bareRss;
       headline.push(
         { what: `${v.label}: req/s ratio to bare (rounds)`, result: `${f(ratio, 2)} (${perRound})`, goal: `≥ ${v.goal}`, met: ratio >= v.goal },
@@ -164,7 +164,7 @@ for (const framework of FRAMEWORKS) {
       );
     }
     // The peer at the same sampling, for comparison in the headline.
-    if (v.base === 'otel10') peer = `${f(ratio, 2)} (${perRound}), ${f(cpu)} µs/req, RSS +${f(rss - bareRss)} MiB`;
+    if (v.base === 'otel10' && !v.before) peer = `${f(ratio, 2)} (${perRound}), ${f(cpu)} µs/req, RSS +${f(rss - bareRss)} MiB`;
   }
   if (peer && headline.length) headline.push({ what: 'for comparison, OpenTelemetry auto-instrumentation at 10% in the same run: ratio (rounds), CPU, RSS over bare', result: peer });
   console.log(`\n${framework}`);
