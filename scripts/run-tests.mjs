@@ -3,7 +3,9 @@
 // nodemeter supports (22 or newer); on an older Node it runs them on Node 22 fetched from the npm registry
 // (`npx -y node@22`) and says so.
 //
-//   node scripts/run-tests.mjs [unit|smoke|package|integration|hardening|interop]...   (no argument: all)
+//   node scripts/run-tests.mjs [--list] [unit|smoke|package|integration|hardening|interop]...   (no suite: all)
+//
+// `--list` prints the files this Node would run and the ones it leaves out, with the reason, and runs nothing.
 //
 // `smoke` and `package` test the build: run `npm run build` first (`npm test` does). `package` packs the build and
 // installs the tarball into fresh projects (the npm registry or its cache must be reachable).
@@ -12,6 +14,10 @@
 // For each one, an address from the environment is used if set (PROMETHEUS_URL, ...); otherwise the project's
 // stack script starts it (installing on demand) and stops it afterwards if it was not running before
 // (NODEMETER_KEEP_STACK=1 keeps it). A backend that cannot be had fails the run: suites never skip.
+//
+// Slow files run on one runtime per CI run, the Node of `npm test` (22): such a file says so, and why, in a header line
+// `// @one-runtime <why>`, and the runner leaves the whole file out on the other Nodes, naming it. No test skips
+// itself for a runtime: in a summary, a skip for the runtime would read like a skip for a missing backend.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, relative } from 'node:path';
@@ -31,6 +37,8 @@ const SUITES = {
 };
 // The oldest Node line nodemeter supports (package.json `engines`); Node 20 reached its end of life in April 2026.
 const OLDEST_SUPPORTED = 22;
+// The Node of `npm test`, where the interop suite and the `@one-runtime` files run.
+const ONE_RUNTIME = 22;
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < OLDEST_SUPPORTED) {
@@ -74,7 +82,19 @@ function interopLeftOut() {
   const flag = process.env.NODEMETER_INTEROP;
   if (flag === '1') return undefined;
   if (flag === '0') return 'NODEMETER_INTEROP=0';
-  if (major !== 22) return `it runs on Node 22 only (the Node of npm test), this is Node ${process.versions.node}; NODEMETER_INTEROP=1 runs it here`;
+  if (major !== ONE_RUNTIME) return `it runs on Node ${ONE_RUNTIME} only (the Node of npm test), this is Node ${process.versions.node}; NODEMETER_INTEROP=1 runs it here`;
+  return undefined;
+}
+
+/**
+ * Why the `@one-runtime` files are left out of this run, or undefined when they run: the same rule as the interop
+ * suite's. NODEMETER_ONE_RUNTIME=1 runs them on any Node, NODEMETER_ONE_RUNTIME=0 leaves them out.
+ */
+function oneRuntimeLeftOut() {
+  const flag = process.env.NODEMETER_ONE_RUNTIME;
+  if (flag === '1') return undefined;
+  if (flag === '0') return 'NODEMETER_ONE_RUNTIME=0';
+  if (major !== ONE_RUNTIME) return `they run on Node ${ONE_RUNTIME} only (the Node of npm test), this is Node ${process.versions.node}; NODEMETER_ONE_RUNTIME=1 runs them here`;
   return undefined;
 }
 
@@ -99,7 +119,22 @@ function backendsOf(file) {
   return m ? m[1].trim().split(/\s+/) : [];
 }
 
-const asked = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(SUITES);
+/** The reason a file gives for running on one runtime only (`// @one-runtime <why>`), or undefined. */
+function oneRuntimeOf(file) {
+  const m = /^\/\/ @one-runtime (.+)$/m.exec(readFileSync(join(root, file), 'utf8'));
+  return m ? m[1].trim() : undefined;
+}
+
+const args = process.argv.slice(2);
+const list = args.includes('--list');
+for (const opt of args.filter((a) => a.startsWith('--'))) {
+  if (opt !== '--list') {
+    console.error(`unknown option "${opt}"; known: --list`);
+    process.exit(2);
+  }
+}
+const named = args.filter((a) => !a.startsWith('--'));
+const asked = named.length > 0 ? named : Object.keys(SUITES);
 for (const suite of asked) {
   if (!SUITES[suite]) {
     console.error(`unknown suite "${suite}"; known: ${Object.keys(SUITES).join(', ')}`);
@@ -110,17 +145,32 @@ const interopWhy = asked.includes('interop') ? interopLeftOut() : undefined;
 if (interopWhy) console.error(`[tests] suite interop left out: ${interopWhy}`);
 const wanted = interopWhy ? asked.filter((s) => s !== 'interop') : asked;
 if (wanted.length === 0) process.exit(0);
-const files = [];
-for (const suite of wanted) files.push(...walk(SUITES[suite].dir, SUITES[suite].suffix));
-if (files.length === 0) {
+const found = [];
+for (const suite of wanted) found.push(...walk(SUITES[suite].dir, SUITES[suite].suffix));
+if (found.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// Left out as whole files, before any backend starts: a left-out file's backends are not started either (the
+// Confluent addon, built per Node ABI in minutes, is needed by one-runtime files only).
+const oneRuntimeWhy = oneRuntimeLeftOut();
+const leftOut = oneRuntimeWhy ? found.filter((f) => oneRuntimeOf(f) !== undefined) : [];
+const files = found.filter((f) => !leftOut.includes(f));
+if (leftOut.length > 0 && !list) {
+  console.error(`[tests] ${leftOut.length} one-runtime files left out: ${oneRuntimeWhy}`);
+  for (const f of leftOut) console.error(`[tests]   ${f}: ${oneRuntimeOf(f)}`);
+}
+if (list) {
+  console.log(`node ${process.version}: ${files.length} files run (${wanted.join(', ')}), ${leftOut.length} left out${leftOut.length > 0 ? `: ${oneRuntimeWhy}` : ''}`);
+  for (const f of files) console.log(`run       ${f}${oneRuntimeOf(f) ? `  (one runtime: ${oneRuntimeOf(f)})` : ''}`);
+  for (const f of leftOut) console.log(`left out  ${f}  (${oneRuntimeOf(f)})`);
+  process.exit(0);
+}
+if (files.length === 0) process.exit(0);
 
 const env = { ...process.env };
 const started = [];
-// Its one test file runs on Node 22 only (the native addon is per ABI, a cold build takes minutes): no build elsewhere.
-const needed = [...new Set(files.flatMap(backendsOf))].filter((s) => s !== 'confluent' || major === 22);
+const needed = [...new Set(files.flatMap(backendsOf))];
 for (const service of needed) {
   const vars = BACKEND_ENV[service];
   if (!vars) {

@@ -1,3 +1,4 @@
+// @one-runtime about 50 s of two cores under load
 /**
  * Backends failing under load. A plain node:http service (its own process, 100% sampling, one shipped log line per
  * request) takes a fixed rate of requests while a fake Zipkin and a fake log receiver (each its own process) are
@@ -18,10 +19,8 @@ import assert from 'node:assert/strict';
 import { faultRatios, median, runFaultRounds } from './helpers/fault-rounds.js';
 
 const RSS_BOUND_MIB = 96;
-// About 50 s of two cores: on Node 22 only (npm test), not again in test:node24/26.
-const NODE22 = process.versions.node.split('.')[0] === '22';
 
-test('Zipkin and the log receiver failing under load: no failed request, no crash, bounded memory, exact drop counters', { skip: !NODE22 && 'runs on Node 22 only (slow)' }, async () => {
+test('Zipkin and the log receiver failing under load: no failed request, no crash, bounded memory, exact drop counters', async () => {
   const r = await runFaultRounds({
     roundMs: Number(process.env.HARDENING_ROUND_MS ?? 4000),
     rate: 400,

@@ -1,4 +1,5 @@
 // @backends prometheus victorialogs postgres kafka zipkin confluent chromium
+// @one-runtime four services and a browser, about 35 s; the inventory-service's native Kafka client is built per Node ABI
 /**
  * The demo fleet (`npm run demo:fleet`, examples/fleet) against the real stack: gateway (Express) → order-service
  * (Fastify + PostgreSQL) → Kafka → payment-service (kafkajs) and inventory-service (@confluentinc/kafka-javascript)
@@ -9,8 +10,8 @@
  *   dashboards, read as LogsQL, finds the fleet's lines;
  * - the fleet's page renders in a real headless browser (Debian's chromium) with data in each panel (screenshot in
  *   the test's temporary folder, path printed).
- * Slow (four services, a browser): runs on Node 22 only, the Node of `npm test` (the inventory-service's native Kafka
- * client is built for it), as the other slow suites; ≤ 3 minutes.
+ * Slow (four services, a browser): one runtime per CI run, the Node of `npm test` (the `@one-runtime` line above;
+ * the inventory-service's native Kafka client is built for it), as the other slow suites; ≤ 3 minutes.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,8 +26,6 @@ import { waitFor } from '../helpers/http.js';
 import { query as promQuery, requirePrometheus } from '../helpers/prometheus.js';
 import { count as logCount, query as logQuery, requireVictoriaLogs } from '../helpers/victorialogs.js';
 
-const NODE22 = process.versions.node.split('.')[0] === '22';
-const ONLY22 = { skip: !NODE22 && 'slow suite: runs on Node 22 only (the Node of npm test)' };
 const RUN = `it${process.pid}`;
 const APPS = ['gateway', 'order-service', 'payment-service', 'inventory-service'];
 const ZIPKIN_URL = process.env.ZIPKIN_URL ?? '';
@@ -52,7 +51,6 @@ let output = '';
 let report: Report;
 
 before(async () => {
-  if (!NODE22) return;
   requirePrometheus();
   requireVictoriaLogs();
   if (!ZIPKIN_URL || !process.env.KAFKA_BROKERS || !process.env.POSTGRES_URL) throw new Error('ZIPKIN_URL, KAFKA_BROKERS and POSTGRES_URL must be set');
@@ -81,7 +79,7 @@ after(async () => {
   }
 });
 
-test('the saga is one trace in Zipkin across gateway, order, payment and inventory, with its Kafka hops', ONLY22, async () => {
+test('the saga is one trace in Zipkin across gateway, order, payment and inventory, with its Kafka hops', async () => {
   assert.equal(report.inventoryClient, '@confluentinc/kafka-javascript');
   const spans = (await (await fetch(`${ZIPKIN_URL}/api/v2/trace/${report.traceId}`)).json()) as ZipkinSpan[];
   const services = new Set(spans.map((s) => s.localEndpoint?.serviceName));
@@ -110,7 +108,7 @@ test('the saga is one trace in Zipkin across gateway, order, payment and invento
   assert.ok(spans.some((s) => s.localEndpoint?.serviceName === 'order-service' && s.tags?.['db.system'] === 'postgresql'), 'a PostgreSQL span');
 });
 
-test('every PromQL expression of the dashboards returns data for the fleet', ONLY22, async () => {
+test('every PromQL expression of the dashboards returns data for the fleet', async () => {
   const vars = { application: APPS.join('|'), instance: '.*', interval: '1m' };
   const queries = Object.entries(DASHBOARDS).flatMap(([file, build]) =>
     queriesOf(build()).filter((q) => q.datasource === 'prometheus').map((q) => ({ file, ...q })),
@@ -133,7 +131,7 @@ test('every PromQL expression of the dashboards returns data for the fleet', ONL
   assert.ok(queries.length >= 35, `${queries.length} queries`);
 });
 
-test("the trace's log lines are in the log receiver, and the dashboards' log queries find the fleet's lines", ONLY22, async () => {
+test("the trace's log lines are in the log receiver, and the dashboards' log queries find the fleet's lines", async () => {
   const lines = await waitFor('the trace log lines', async () => {
     const found = await logQuery(`traceId:=${report.traceId}`);
     const apps = new Set(found.map((l) => /app="([^"]+)"/.exec(l._stream ?? '')?.[1]));
@@ -150,7 +148,7 @@ test("the trace's log lines are in the log receiver, and the dashboards' log que
   for (const level of ['INFO', 'WARN', 'ERROR']) assert.ok(levels.has(level), `level ${level} among ${[...levels].join(', ')}`);
 });
 
-test('the fleet page renders in headless chromium with data in each panel', ONLY22, async () => {
+test('the fleet page renders in headless chromium with data in each panel', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nodemeter-fleet-page-'));
   const screenshot = join(dir, 'fleet.png');
   const args = ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${join(dir, 'profile')}`, '--window-size=1280,1400', '--virtual-time-budget=8000'];

@@ -1,4 +1,5 @@
 // @backends kafka zipkin confluent
+// @one-runtime the native addon is built for one Node ABI, a cold build takes 5-7 minutes
 /**
  * @confluentinc/kafka-javascript (librdkafka underneath, a KafkaJS-compatible API under `.KafkaJS`) through the same
  * nodemeter wrappers, against the real broker and Zipkin: produce → consume with one trace (W3C and B3 multi, with
@@ -16,9 +17,10 @@
  * a missing or failed build fails this file, never skips it. Its types are not imported either (tsc must pass without
  * it): the few shapes used are declared below.
  *
- * Node 22 only: the native addon is built for one Node ABI (NODE_MODULE_VERSION, not N-API), and a cold build takes
- * 5-7 minutes on 2 cores. The wrappers it exercises are the same JavaScript on every Node, so one runtime per CI run
- * (the Node of `npm test`) is enough; scripts/run-tests.mjs builds it only there.
+ * One runtime per CI run (the `@one-runtime` line above): the native addon is built for one Node ABI
+ * (NODE_MODULE_VERSION, not N-API), and a cold build takes 5-7 minutes on 2 cores. The wrappers it exercises are the
+ * same JavaScript on every Node, so the Node of `npm test` is enough; scripts/run-tests.mjs runs this file, and
+ * builds the addon, only there.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,8 +33,6 @@ import { find, waitForSeries } from '../helpers/series.js';
 import { requireZipkin, waitForTrace, ZIPKIN_URL } from '../helpers/zipkin.js';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
-const NODE22 = process.versions.node.split('.')[0] === '22';
-const ONLY22 = { skip: !NODE22 && 'the native addon is built for the Node of npm test: runs on Node 22 only' };
 
 const CONFLUENT_KAFKA_JS = process.env.CONFLUENT_KAFKA_JS ?? '';
 
@@ -72,7 +72,6 @@ const newKafka = (clientId: string): ConfluentKafka =>
   new KafkaJS.Kafka({ kafkaJS: { clientId, brokers: BROKERS, logLevel: KafkaJS.logLevel.NOTHING } });
 
 before(async () => {
-  if (!NODE22) return;
   if (BROKERS.length === 0) throw new Error('KAFKA_BROKERS must be set (npm test starts the stack and sets it)');
   requireZipkin();
   if (!CONFLUENT_KAFKA_JS) throw new Error('CONFLUENT_KAFKA_JS must be set (npm test builds it: scripts/stack up confluent)');
@@ -98,7 +97,7 @@ async function createTopic(topic: string): Promise<void> {
 }
 
 for (const produce of ['w3c', 'b3multi'] as const) {
-  test(`confluent: produce -> consume in one trace (${produce}), Spring Kafka meters and client families as with kafkajs`, ONLY22, async () => {
+  test(`confluent: produce -> consume in one trace (${produce}), Spring Kafka meters and client families as with kafkajs`, async () => {
     const topic = `confluent-${produce}-${process.pid}`;
     const group = `confluent-g-${produce}-${process.pid}`;
     await createTopic(topic);

@@ -1,4 +1,5 @@
 // @backends kafka zipkinexec otelcol
+// @one-runtime a JVM start (Zipkin's Kafka collector) and an OpenTelemetry Collector
 /**
  * The span paths of large fleets, against real receivers started by this file:
  * - `tracing.zipkin.transport: 'kafka'`: span batches go to a Kafka topic of the stack's broker and a second Zipkin
@@ -7,7 +8,7 @@
  * - OTLP beside Zipkin (`OTEL_TRACES_EXPORTER=otlp,zipkin`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`):
  *   an OpenTelemetry Collector (OTLP/HTTP receiver, debug exporter at detailed verbosity) prints what it received;
  *   the test finds the trace id, the span and the resource's service.name in its output.
- * A JVM start and a collector: runs on Node 22 only, the Node of `npm test`.
+ * A JVM start and a collector: one runtime per CI run, the Node of `npm test` (the `@one-runtime` line above).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,8 +26,6 @@ import { parseExposition } from '../helpers/registry.js';
 import { untracedFetch } from '../helpers/untraced.js';
 import { randomHex, type ZipkinSpan } from '../helpers/zipkin.js';
 
-const NODE22 = process.versions.node.split('.')[0] === '22';
-const ONLY22 = { skip: !NODE22 && 'slow suite: runs on Node 22 only (the Node of npm test)' };
 const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const ZIPKIN_EXEC_JAR = process.env.ZIPKIN_EXEC_JAR ?? '';
 const OTELCOL_BIN = process.env.OTELCOL_BIN ?? '';
@@ -62,7 +61,6 @@ after(async () => {
 });
 
 before(() => {
-  if (!NODE22) return;
   if (BROKERS.length === 0) throw new Error('KAFKA_BROKERS must be set (npm test starts the stack and sets it)');
   if (!ZIPKIN_EXEC_JAR) throw new Error('ZIPKIN_EXEC_JAR must be set (scripts/stack up zipkinexec)');
   if (!OTELCOL_BIN) throw new Error('OTELCOL_BIN must be set (scripts/stack up otelcol)');
@@ -91,7 +89,7 @@ async function exported(nm: Nodemeter): Promise<number> {
   return find(await nm.scrape(), 'nodemeter_spans_total', { result: 'exported', reason: 'none' })?.value ?? 0;
 }
 
-test("tracing.zipkin.transport 'kafka': span batches reach Zipkin's Kafka collector", ONLY22, async () => {
+test("tracing.zipkin.transport 'kafka': span batches reach Zipkin's Kafka collector", async () => {
   // The topic exists before Zipkin's consumer subscribes (it would otherwise learn of it only at its next metadata
   // refresh, minutes later).
   const admin = new Kafka({ clientId: 'span-transport-it', brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
@@ -145,7 +143,7 @@ test("tracing.zipkin.transport 'kafka': span batches reach Zipkin's Kafka collec
   }
 });
 
-test("tracing.zipkin.transport 'kafka' with no broker: spans are dropped and counted, the service runs on", ONLY22, async () => {
+test("tracing.zipkin.transport 'kafka' with no broker: spans are dropped and counted, the service runs on", async () => {
   const port = await freePort(); // nothing listens there
   const svc = await startService(`kafka-down-${process.pid}`, {
     zipkin: { transport: 'kafka', kafka: { bootstrapServers: [`127.0.0.1:${port}`], topic: TOPIC } },
@@ -167,7 +165,7 @@ test("tracing.zipkin.transport 'kafka' with no broker: spans are dropped and cou
   }
 });
 
-test('OTLP beside Zipkin (OTEL_TRACES_EXPORTER=otlp,zipkin): spans reach a real OpenTelemetry Collector', ONLY22, async () => {
+test('OTLP beside Zipkin (OTEL_TRACES_EXPORTER=otlp,zipkin): spans reach a real OpenTelemetry Collector', async () => {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'otelcol-'));
   const config = join(dir, 'config.yaml');
