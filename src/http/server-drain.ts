@@ -10,12 +10,13 @@
  *               resolved                  when every server emitted 'close' (all connections ended)
  *               at the phase deadline     what is left is closed (closeAllConnections), as Spring aborts then
  *
- * In-flight responses are known from the observations themselves (this is an observation handler): one Set entry
- * per request in flight, no closure. The management server is not drained here: it keeps answering the readiness
- * probe (503) until the close phase.
+ * In-flight responses are known from the observations themselves (this is an observation handler): one entry per
+ * request in flight (an array, not a Set: core/in-flight.ts), no closure. The management server is not drained
+ * here: it keeps answering the readiness probe (503) until the close phase.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Server, ServerResponse } from 'node:http';
+import { InFlight } from '../core/in-flight.js';
 import type { ObservationContext } from '../observation/context.js';
 import type { ObservationHandler } from '../observation/handler.js';
 import { HttpServerContext } from './server-context.js';
@@ -29,7 +30,7 @@ function isHttpServer(server: unknown): server is Server {
 
 export class HttpServerDrain implements ObservationHandler {
   readonly name = 'http server drain';
-  readonly #inflight = new Set<ServerResponse>();
+  readonly #inflight = new InFlight<ServerResponse>();
   readonly #servers = new Set<Server>();
   readonly #excluded: ((server: unknown) => boolean) | undefined;
   #draining = false;

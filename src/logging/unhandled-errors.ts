@@ -18,6 +18,7 @@
  * written when the observation stops, through the application logger, so it is counted, shipped and correlated
  * like any other; the ids are the observation's own span's, whatever scope the stop runs in.
  */
+import { InFlight } from '../core/in-flight.js';
 import { loadedOtelApi } from '../core/otel-api.js';
 import type { Logger } from 'pino';
 import type { ObservationContext } from '../observation/context.js';
@@ -47,7 +48,7 @@ export class UnhandledErrorLogHandler implements ObservationHandler {
   readonly #logger: () => Logger;
   readonly #fields: { traceId: string; spanId: string };
   /** Server observations in flight: the request an uncaught error ended is looked up here by its active span. */
-  readonly #inFlight = new Set<ObservationContext>();
+  readonly #inFlight = new InFlight<ObservationContext>(); // not a Set: core/in-flight.ts
 
   constructor(logger: () => Logger, keys: CorrelationKeys) {
     this.#logger = logger;
