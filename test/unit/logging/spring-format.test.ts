@@ -12,7 +12,6 @@ const TRACE = '6b0d62751ff255b9c5f6aeec48755f68';
 const SPAN = 'c5f6aeec48755f68';
 /** The line a Spring Boot 4.0.7 service shipped through loki4j (measured), in the same receiver as nodemeter's. */
 const JAVA_LINE = `2026-11-30T11:48:05.538Z  INFO 21417 --- [java-svc] [http-nio-127.0.0.1-29080-exec-2] [${TRACE}-${SPAN}] acc.JavaSvc                              : calling node-svc`;
-const UTC = process.env.TZ === 'UTC' || new Date().getTimezoneOffset() === 0;
 
 test("logback's level names: pino's fatal is ERROR; labels too; custom levels by name or the standard one below", () => {
   assert.deepEqual([10, 20, 30, 40, 50, 60].map((l) => logbackLevel(l)), ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'ERROR']);
@@ -27,20 +26,29 @@ test('the logger: the name binding, else the module binding, else ROOT', () => {
   assert.equal(loggerNameOf({}), 'ROOT');
 });
 
-test("Boot's line, column for column as the Java service's, with [traceId-spanId]", { skip: !UTC && 'the expected text is in UTC' }, () => {
-  const line = formatBootLine({
-    time: Date.parse('2026-11-30T11:48:05.538Z'),
-    level: 'INFO',
-    pid: 21417,
-    app: 'node-svc',
-    thread: 'main',
-    traceId: TRACE,
-    spanId: SPAN,
-    logger: 'acc.JavaSvc',
-    msg: 'calling node-svc',
-    rest: undefined,
-    err: undefined,
-  });
+test("Boot's line, column for column as the Java service's, with [traceId-spanId]", () => {
+  // The Java line was printed in UTC; the date column follows the process's zone, so render this one in UTC too.
+  const saved = process.env.TZ;
+  process.env.TZ = 'UTC';
+  let line: string;
+  try {
+    line = formatBootLine({
+      time: Date.parse('2026-11-30T11:48:05.538Z'),
+      level: 'INFO',
+      pid: 21417,
+      app: 'node-svc',
+      thread: 'main',
+      traceId: TRACE,
+      spanId: SPAN,
+      logger: 'acc.JavaSvc',
+      msg: 'calling node-svc',
+      rest: undefined,
+      err: undefined,
+    });
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
   assert.equal(line, JAVA_LINE.replace('[java-svc] [http-nio-127.0.0.1-29080-exec-2]', '[node-svc] [main]'));
 });
 
