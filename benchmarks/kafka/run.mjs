@@ -269,12 +269,14 @@ for (const phase of ['produce', 'consume']) {
   const rawCpu = median(results.raw.map((x) => x[`${phase}Cpu`]));
   console.log(`\n${phase}: msg/s median (rounds), ratio to raw (rounds), CPU µs per record (over raw)`);
   const rows = [];
+  const ratioOf = {};
   for (const v of chosen) {
     const xs = results[v];
     const rate = median(xs.map((x) => x[phase]));
     const c = median(xs.map((x) => x[`${phase}Cpu`]));
     // Per-round ratios against raw's figure in the same round.
     const ratios = xs.map((x, i) => (x[phase] / results.raw[i][phase]).toFixed(2)).join(' ');
+    ratioOf[v] = rate / raw;
     console.log(
       `  ${v.padEnd(10)} ${rate.toFixed(0).padStart(7)} (${xs.map((x) => x[phase].toFixed(0)).join(' ')})  ${(rate / raw).toFixed(2)}x (${ratios})  ${c.toFixed(1)} µs (+${(c - rawCpu).toFixed(1)})`,
     );
@@ -285,6 +287,17 @@ for (const phase of ['produce', 'consume']) {
       c.toFixed(1),
       v === 'raw' ? '—' : `+${(c - rawCpu).toFixed(1)}`,
     ]);
+  }
+  const goal = phase === 'produce' ? 0.9 : 0.7;
+  const headline = [];
+  if (ratioOf.nodemeter !== undefined) {
+    const ahead = ratioOf.otel === undefined ? '' : ratioOf.nodemeter > ratioOf.otel ? ', ahead of OpenTelemetry' : ', not ahead of OpenTelemetry';
+    headline.push({
+      what: `Kafka ${phase}, nodemeter vs raw kafkajs (10% sampled, empty handler)`,
+      result: `${ratioOf.nodemeter.toFixed(2)}× (OpenTelemetry ${ratioOf.otel === undefined ? 'not run' : `${ratioOf.otel.toFixed(2)}×`})`,
+      goal: `≥ ${goal}, ahead of OpenTelemetry`,
+      met: ratioOf.nodemeter >= goal && ahead === ', ahead of OpenTelemetry',
+    });
   }
   tables.push({
     suite: `kafka-${phase}`,
@@ -300,6 +313,7 @@ for (const phase of ['produce', 'consume']) {
       phase === 'produce' ? 'goal: nodemeter ≥ 0.9 of raw, ahead of OpenTelemetry' : 'goal: nodemeter ≥ 0.7 of raw, ahead of OpenTelemetry',
       ...notes,
     ],
+    headline,
   });
 }
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(tables, null, 2) + '\n');
