@@ -2,9 +2,11 @@
  * pino-loki as the shipper's Sink, in the Loki worker thread: pino-loki builds and sends every push request (stream
  * labels, level label, nanosecond timestamps, basic auth, headers, request timeout) through its documented options;
  * this module learns each request's outcome from the diagnostics channels of Node's built-in fetch, which pino-loki
- * calls. Nothing of pino-loki or of fetch is replaced or read from the inside.
+ * calls. Nothing of pino-loki or of fetch is replaced or read from the inside; the batch goes to the stream pino-loki
+ * returns, through its public stream API (see "Why objects" below).
  *
- *   send(batch) ──► pino-loki stream (batching: false) ──► one JSON array line ──► one push request (fetch)
+ *   send(batch) ──► each line parsed once, its structured metadata added ──► the batch's objects handed to
+ *                   pino-loki's source (batching: false) ──► one push request (fetch)
  *                                                                                     │
  *        undici:request:create   the request to the push URL (origin + path) ◄────────┤ bound to the batch
  *        undici:request:headers  response.statusCode: 2xx ──► sent                    │
@@ -17,6 +19,15 @@
  * previous request, logs a failed request to the console and forgets the batch (no retry), and drops its oldest
  * lines without counting them. So it runs with `batching: false` and `silenceErrors: true` (failures are reported
  * by the shipper as a coded warning), and the shipper hands it one batch at a time.
+ *
+ * Why objects, not text: pino-loki reads parsed objects from its source, pino-abstract-transport's line splitter,
+ * which parses each JSON line it is written. The structured metadata needs the line parsed here as well, so writing
+ * text parsed every line twice and serialised the metadata once more in between: about a quarter of the worker's
+ * time per line (profiled: the splitter's JSON.parse 10%, the metadata's parse, serialisation and concatenation
+ * 10%, its string decoding 2%; 8.3–8.8 µs a line became 6.6–7.0 µs, Node 24, shipper and Sink run in one thread
+ * against a local receiver). The batch's objects are pushed to the readable side of that stream instead (the
+ * public Readable API; pino-loki's `for await` takes them as it takes parsed lines). A source of another shape
+ * (not an object-mode Readable), or a pino-loki outside the supported range, gets the batch as one JSON line.
  *
  * Matching by URL is enough: the worker thread runs nothing else that sends requests, and the shipper has at most
  * one batch in flight. A request's events are followed by the request object itself, so a late event of an attempt
@@ -33,7 +44,10 @@ import type { SendResult, Sink } from '../loki-shipper.js';
 import type { CorrelationKeys, LokiLineFormat } from '../options.js';
 import { currentThreadName, formatBootLine, LOGBACK_LEVELS, logbackLevel, loggerNameOf } from '../spring-format.js';
 
-/** The pino-loki versions whose behaviour this module relies on (one request per line, `batching: false`). @since 0.2.0 */
+/**
+ * The pino-loki versions whose behaviour this module relies on (`batching: false`: one request per array of lines;
+ * its source an object-mode stream of parsed lines). @since 0.2.0
+ */
 export const PINO_LOKI_SUPPORTED: SupportedVersions = { package: 'pino-loki', range: '>=3.0.0 <4' };
 
 /** The verdict for the installed pino-loki. @since 0.2.0 */
@@ -114,26 +128,25 @@ export class LineShaper {
   }
 
   /**
-   * The line with its structured metadata under META_KEY (a JSON line in, a JSON line out); the line unchanged if
-   * it is not a JSON object (pino-loki then reports it as unknown, and it is counted).
+   * The line parsed, with its structured metadata under META_KEY; undefined if it is not a JSON object (it is
+   * counted as rejected).
    */
-  withMetadata(line: string): string {
+  parse(line: string): ParsedLine | undefined {
     let obj: unknown;
     try {
       obj = JSON.parse(line);
     } catch {
-      return line;
+      return undefined;
     }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return line;
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
     const o = obj as ParsedLine;
     const meta: Record<string, string> = { level: logbackLevel(o.level), thread: this.#thread, logger: loggerNameOf(o) };
     const traceId = o[this.#traceKey];
     const spanId = o[this.#spanKey];
     if (typeof traceId === 'string') meta[this.#traceKey] = traceId;
     if (typeof spanId === 'string') meta[this.#spanKey] = spanId;
-    const end = line.lastIndexOf('}');
-    const empty = /^\{\s*$/.test(line.slice(0, end));
-    return `${line.slice(0, end)}${empty ? '' : ','}"${META_KEY}":${JSON.stringify(meta)}}`;
+    o[META_KEY] = meta;
+    return o;
   }
 
   /** pino-loki's `logFormat`: the shipped line. */
@@ -186,15 +199,6 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-function isJsonObject(line: string): boolean {
-  try {
-    const v: unknown = JSON.parse(line);
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
-  } catch {
-    return false;
-  }
-}
-
 /** What undici publishes about a request (its documented public interface; only these fields are read). */
 interface ChannelRequest {
   readonly origin?: unknown;
@@ -203,8 +207,8 @@ interface ChannelRequest {
 
 interface Ticket {
   readonly resolve: (result: SendResult) => void;
-  lines: readonly string[];
-  invalid: number;
+  /** Lines of the batch that were not JSON objects (not sent, counted as rejected). */
+  readonly invalid: number;
   timer: NodeJS.Timeout | undefined;
   /** The request pino-loki made for this batch, once seen. */
   request: ChannelRequest | undefined;
@@ -224,6 +228,8 @@ export class PinoLokiSink implements ClosableSink {
   #pending: Ticket | undefined;
   readonly #subscriptions: [string, (message: unknown) => void][];
   readonly #shaper: LineShaper;
+  /** pino-loki's source as an object-mode Readable, when it is one (see the header); else batches are written as text. */
+  readonly #source: { push(chunk: unknown): boolean } | undefined;
 
   /** `observe: false` (pino-loki outside the supported versions): a batch counts as sent once handed over. */
   constructor(options: SinkOptions, observe = true) {
@@ -250,8 +256,11 @@ export class PinoLokiSink implements ClosableSink {
       replaceTimestamp: false,
       convertArrays: false,
     });
-    // A batch line that is not JSON (one of its lines is not): send the lines that are, count the others.
-    this.#stream.on('unknown', () => this.#retryWithoutInvalid());
+    const source = this.#stream as unknown as { push?: unknown; readableObjectMode?: unknown };
+    this.#source =
+      observe && source.readableObjectMode === true && typeof source.push === 'function'
+        ? (source as { push(chunk: unknown): boolean })
+        : undefined;
     this.#stream.on('error', () => {
       // pino-loki's stream failing shows as the pending batch reaching its deadline; nothing to throw here.
     });
@@ -269,14 +278,19 @@ export class PinoLokiSink implements ClosableSink {
 
   /** Sends one batch; resolves with the receiver's verdict. Never rejects. */
   send(lines: readonly string[]): Promise<SendResult> {
+    const batch: object[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const parsed = this.#shaper.parse(lines[i] as string);
+      if (parsed !== undefined) batch.push(parsed);
+    }
+    const invalid = lines.length - batch.length;
+    if (batch.length === 0) return Promise.resolve({ ok: true, invalid });
     if (!this.#observe) {
-      // Nothing will tell which lines pino-loki could not parse: leave them out here, and count them.
-      const valid = lines.filter(isJsonObject);
-      if (valid.length > 0) this.#stream.write(`[${valid.map((l) => this.#shaper.withMetadata(l)).join(',')}]\n`);
-      return Promise.resolve(valid.length === lines.length ? OK : { ok: true, invalid: lines.length - valid.length });
+      this.#hand(batch);
+      return Promise.resolve(invalid === 0 ? OK : { ok: true, invalid });
     }
     return new Promise((resolve) => {
-      const ticket: Ticket = { resolve, lines, invalid: 0, timer: undefined, request: undefined, status: undefined, answer: '' };
+      const ticket: Ticket = { resolve, invalid, timer: undefined, request: undefined, status: undefined, answer: '' };
       // pino-loki aborts its request after timeoutMs; if no outcome shows by then (it failed before fetch, or an
       // event was not published), this attempt counts as failed so the shipper retries instead of waiting for ever.
       ticket.timer = setTimeout(() => {
@@ -284,7 +298,7 @@ export class PinoLokiSink implements ClosableSink {
         this.#settle({ ok: false, retry: true, error: 'no outcome of the push request was observed' });
       }, this.#timeoutMs + DEADLINE_MARGIN_MS);
       this.#pending = ticket;
-      this.#write(lines);
+      this.#hand(batch);
     });
   }
 
@@ -351,24 +365,10 @@ export class PinoLokiSink implements ClosableSink {
     });
   }
 
-  #retryWithoutInvalid(): void {
-    const ticket = this.#pending;
-    if (ticket === undefined) return;
-    const valid = ticket.lines.filter(isJsonObject);
-    ticket.invalid += ticket.lines.length - valid.length;
-    ticket.lines = valid;
-    if (valid.length === 0) {
-      this.#settle({ ok: true, invalid: ticket.invalid });
-      return;
-    }
-    this.#write(valid);
-  }
-
-  /** One push request for `lines`, each with its structured metadata. */
-  #write(lines: readonly string[]): void {
-    let batch = '[';
-    for (let i = 0; i < lines.length; i++) batch += (i === 0 ? '' : ',') + this.#shaper.withMetadata(lines[i] as string);
-    this.#stream.write(`${batch}]\n`);
+  /** One push request for the batch: its objects to pino-loki's source, or one JSON line where that is not possible. */
+  #hand(batch: object[]): void {
+    if (this.#source !== undefined) this.#source.push(batch);
+    else this.#stream.write(`${JSON.stringify(batch)}\n`);
   }
 
   /** Stops listening and ends pino-loki's stream (a request still running is not waited for). */
