@@ -160,13 +160,15 @@ export class LokiShipper {
     };
   }
 
-  /** Takes one log line (a JSON object, no newline). Never blocks, never throws. */
-  accept(line: string): void {
+  /**
+   * Takes one log line (a JSON object, no newline). Never blocks, never throws. `size` is its UTF-8 length when the
+   * caller knows it (the worker does, for a chunk of ASCII lines, without measuring each line).
+   */
+  accept(line: string, size: number = Buffer.byteLength(line)): void {
     if (this.#closed) {
       this.#drop('shutdown', 1);
       return;
     }
-    const size = Buffer.byteLength(line);
     const { maxBufferLines, maxBufferBytes } = this.#opts;
     const inflight = this.#inflight;
     const inflightLines = inflight ? inflight.lines.length : 0;
@@ -266,10 +268,11 @@ export class LokiShipper {
     this.#settleWaiters();
   }
 
+  /** Once per accepted line: no object of its own (unlike `held`). */
   #publish(): void {
-    const { lines, bytes } = this.held;
-    this.#counters.set(SLOT.bufferedLines, lines);
-    this.#counters.set(SLOT.bufferedBytes, bytes);
+    const inflight = this.#inflight;
+    this.#counters.set(SLOT.bufferedLines, this.#queue.length + (inflight ? inflight.lines.length : 0));
+    this.#counters.set(SLOT.bufferedBytes, this.#queue.bytes + (inflight ? inflight.bytes : 0));
   }
 
   #oldestHeldSeq(): number {
