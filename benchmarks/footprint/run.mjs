@@ -69,6 +69,8 @@ async function round(framework, variantArg) {
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
       OTEL_LOG_LEVEL: 'error',
+      // No cloud metadata probes (they would leave this machine and only warn here).
+      OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process',
     });
   }
   const args = [...nodeArgs, SERVER, framework, variant, ZIPKIN];
