@@ -38,6 +38,8 @@ export class ProduceConsumePropagator implements TextMapPropagator {
   readonly #consume: TextMapPropagator[];
   readonly #fields: string[];
   readonly #b3Index: number;
+  /** Headers without which no consumed format yields anything: none of them present, nothing to extract. */
+  readonly #required: string[];
 
   constructor(produce: readonly PropagationType[], consume: readonly PropagationType[]) {
     this.#produce = produce.map(propagatorOf);
@@ -45,6 +47,8 @@ export class ProduceConsumePropagator implements TextMapPropagator {
     const consumeTypes = [...new Set(consume.map((t) => (t === 'b3multi' ? 'b3' : t)))];
     this.#consume = consumeTypes.map(propagatorOf);
     this.#b3Index = consumeTypes.indexOf('b3');
+    // W3C reads nothing without `traceparent`; B3 nothing without `b3` (single) or `x-b3-traceid` (multi).
+    this.#required = consumeTypes.flatMap((t) => (t === 'w3c' ? ['traceparent'] : ['b3', 'x-b3-traceid']));
     this.#fields = [...new Set(this.#produce.flatMap((p) => p.fields()))];
   }
 
@@ -53,6 +57,11 @@ export class ProduceConsumePropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    // Most requests arrive without trace headers: a few lookups, instead of every propagator's parsing.
+    const required = this.#required;
+    let present = false;
+    for (let i = 0; i < required.length && !present; i++) present = getter.get(carrier, required[i] as string) !== undefined;
+    if (!present) return context;
     for (let i = 0; i < this.#consume.length; i++) {
       const extracted = this.#consume[i]!.extract(context, carrier, getter);
       if (extracted === context) continue;

@@ -112,7 +112,7 @@ export class MeterObservationHandler implements ObservationHandler {
     const n = context.convention.lowCardinalityKeyNames.length;
     if (!this.#allowed(m, context.convention.name, n, false)) return;
     const child = lookup(m.activeTree, m.values, n, () => (m.active as LongTaskTimer).child(labelsOf(m.keys, m.values, n)));
-    context.put(kActiveTask, child.start());
+    context.put(kActiveTask, child.start(context.startMs));
   }
 
   onStop(context: ObservationContext, low: readonly string[]): void {

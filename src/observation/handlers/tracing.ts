@@ -31,6 +31,7 @@ import type {
 import { otelApi } from '../../core/otel-api.js';
 import { handlerKey, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
 import type { NodeCallback, ObservationHandler } from '../handler.js';
+import { contextWithSpan } from './span-context.js';
 
 // The API is loaded when the first handler is made (tracing on), not when this module is: see src/core/otel-api.ts.
 let context: ContextAPI;
@@ -147,7 +148,7 @@ export class TracingObservationHandler implements ObservationHandler {
       parent = context.active();
     }
     const span = this.#unsampled(parent) ?? this.#tracer.startSpan(ctx.convention.contextualName(ctx), { kind: KINDS[ctx.kind] }, parent);
-    const traceContext = trace.setSpan(parent, span);
+    const traceContext = contextWithSpan(parent, span);
     ctx.put(kSpan, span);
     ctx.put(kTraceContext, traceContext);
     ctx.put(kParent, parent);
@@ -201,9 +202,13 @@ export class TracingObservationHandler implements ObservationHandler {
     span.end();
   }
 
+  /**
+   * Already current (a request's scope entered by the server observer, which the framework integrations enter
+   * again around their hooks): `fn` runs as it is, without a second context switch around it.
+   */
   inScope<A, T>(ctx: ObservationContext, fn: (arg: A) => T, arg: A): T {
     const traceContext = ctx.get(kTraceContext);
-    return traceContext === undefined ? fn(arg) : context.with(traceContext, fn, undefined, arg);
+    return traceContext === undefined || context.active() === traceContext ? fn(arg) : context.with(traceContext, fn, undefined, arg);
   }
 
   enterScope(ctx: ObservationContext): void {
