@@ -8,12 +8,14 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { load, writeBenchJson } from '../utils/bench-json.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 if (!existsSync(join(root, 'dist/index.js'))) {
   console.error('dist/ is missing: run `npm run build` first');
   process.exit(1);
 }
+const loadStart = load();
 const work = mkdtempSync(join(tmpdir(), 'nodemeter-footprint-'));
 
 function npm(args, cwd) {
@@ -71,6 +73,23 @@ try {
     .filter(([name]) => !express.perPackage.has(name))
     .sort((a, b) => b[1] - a[1]);
   for (const [name, bytes] of added) console.log(`  ${MB(bytes).padStart(6)}  ${name}`);
+
+  writeBenchJson({
+    suite: 'install',
+    title: 'Install size and tarball: what a fresh Express 5 app gets by adding nodemeter or the usual Prometheus pair',
+    command: 'node benchmarks/footprint/install.mjs',
+    node: process.version,
+    loadavg: { start: loadStart, end: load() },
+    columns: ['what', 'MB under node_modules (over Express 5 alone)'],
+    rows: [
+      [`nodemeter tarball (${packed.entryCount} files)`, `${(packed.size / 1024 / 1024).toFixed(2)} packed, ${(packed.unpackedSize / 1024 / 1024).toFixed(2)} unpacked`],
+      ['Express 5 alone', MB(express.total)],
+      ['+ nodemeter (with its dependencies)', `+${MB(withNodemeter.total - express.total)}`],
+      ['+ prom-client + express-prom-bundle', `+${MB(withPromBundle.total - express.total)}`],
+      ...added.slice(0, 12).map(([name, bytes]) => [`  of which ${name}`, MB(bytes)]),
+    ],
+    notes: ['Fresh projects in a temporary folder, `npm install --prefer-offline`; apparent size of the files under node_modules. The largest packages nodemeter brings are listed.'],
+  });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
