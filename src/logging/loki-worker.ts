@@ -21,6 +21,22 @@ import { LokiShipper, type ShipperEvent } from './loki-shipper.js';
 import { createLokiSink, type SinkVersionEvent } from './loki-sink.js';
 import { SharedCounters, SLOT } from './shared-counters.js';
 
+/**
+ * How long the worker leaves the ring buffer alone after reading it. thread-stream wakes this thread for every
+ * write the main thread makes (one per event-loop turn that logged: about one per request in a server), and at
+ * realistic rates the wake-ups cost both threads more than shipping the lines does. Lines written meanwhile wait in
+ * the ring buffer (4 MiB: seconds of logging at any realistic rate) and are read in one chunk: at most 40 wake-ups
+ * a second whatever the rate. Measured (benchmarks/logging/run.mjs, Node 24, lines in bursts every 1 ms), CPU of
+ * both threads per shipped line: 88 → 36 µs at 1,000 lines/s, 24 → 15 µs at 5,000 lines/s (with the batch handed to
+ * pino-loki as objects, compat/pino-loki.ts); the main thread's share fell too (a write wakes no waiting thread).
+ * In a server on one core (benchmarks/logging/threads.mjs, one shipped line per request) the worker was woken once
+ * every 3 requests and preempted the main thread about as often; with the pause it wakes 0.01 times a request, and
+ * its CPU per line fell from 22 to 13 µs.
+ * Nothing waits longer for it than this: a flush waits for the read, then for the shipper; `fatal()` and the exit
+ * hook wait for the read (at most this long).
+ */
+const READ_PAUSE_MS = 25;
+
 function post(event: ShipperEvent | SinkVersionEvent): void {
   try {
     parentPort?.postMessage({ code: 'EVENT', name: LOKI_EVENT, args: [event] });
@@ -38,11 +54,9 @@ export default async function lokiTransport(options: LokiWorkerOptions): Promise
   let partial = '';
   const destination = new Writable({
     decodeStrings: false,
-    // thread-stream hands over whole chunks of the ring buffer (up to its 4 MiB); the shipper takes every line at
-    // once, so there is never anything to wait for here. (Holding chunks back to read the ring less often was
-    // measured: cheaper per line with the threads on two cores, dearer in a server sharing one core with its
-    // worker, where the worker's bursts delay requests; see docs/guides/logging.md.)
-    highWaterMark: 64 * 1024 * 1024,
+    // Every chunk is "not done" for READ_PAUSE_MS (see there): write() returns false, and thread-stream reads the
+    // ring buffer again only on 'drain'.
+    highWaterMark: 1,
     write(chunk: string | Buffer, _encoding, callback) {
       const text = partial + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
       // One measurement per chunk: when it is all ASCII (most log lines are), a line's UTF-8 size is its length;
@@ -61,7 +75,7 @@ export default async function lokiTransport(options: LokiWorkerOptions): Promise
         start = nl + 1;
       }
       partial = start === text.length ? '' : text.slice(start);
-      callback();
+      setTimeout(callback, READ_PAUSE_MS);
     },
     final(callback) {
       if (partial !== '') shipper.accept(partial);
