@@ -184,6 +184,8 @@ async function exercise<P, C>(label: string, driver: Driver<P, C>): Promise<void
     assert.equal(t.usageCount, 0);
     assert.ok(t.acquireSum > 0 && t.acquireSum <= firstTwo / 1000 + 0.005, `acquire sum ${t.acquireSum} within the ${firstTwo} ms taken`);
     assert.ok(t.creationSum > 0 && t.creationSum <= t.acquireSum + 0.005, `creation ${t.creationSum} is part of acquire ${t.acquireSum}`);
+    // What the pool measured for the first two: the third's wait is what the sum grows by after this.
+    const firstTwoSum = t.acquireSum;
 
     // Give the first one back: the waiting request gets it.
     const releasedAt = performance.now();
@@ -206,7 +208,9 @@ async function exercise<P, C>(label: string, driver: Driver<P, C>): Promise<void
     const heldC1 = (releasedAt - c1At) / 1000;
     assert.ok(t.usageSum >= heldC1 - 0.002 && t.usageSum <= heldC1 + 0.25, `usage ${t.usageSum} ~ held ${heldC1}`);
     const thirdAtLeast = (releasedAt - thirdStart) / 1000 - 0.002;
-    assert.ok(t.acquireSum - firstTwo / 1000 >= thirdAtLeast - 0.005, `acquire sum ${t.acquireSum} includes the third's wait (>= ${thirdAtLeast} s)`);
+    // Against the pool's own figure for the first two, not the test's wall time for them: that time also holds the
+    // test's own awaits, which a busy machine stretches past what the pool measured.
+    assert.ok(t.acquireSum - firstTwoSum >= thirdAtLeast - 0.005, `acquire sum ${t.acquireSum} (first two ${firstTwoSum}) includes the third's wait (>= ${thirdAtLeast} s)`);
     assert.ok(t.acquireSum <= (firstTwo + thirdWaited) / 1000 + 0.005, `acquire sum ${t.acquireSum} <= what the test waited`);
 
     // Everything back: values return.
