@@ -81,22 +81,35 @@ after(async () => {
 
 test('the saga is one trace in Zipkin across gateway, order, payment and inventory, with its Kafka hops', async () => {
   assert.equal(report.inventoryClient, '@confluentinc/kafka-javascript');
-  const spans = (await (await fetch(`${ZIPKIN_URL}/api/v2/trace/${report.traceId}`)).json()) as ZipkinSpan[];
-  const services = new Set(spans.map((s) => s.localEndpoint?.serviceName));
-  for (const app of APPS) assert.ok(services.has(app), `${app} in the trace (${[...services].join(', ')})`);
-  const byId = new Map(spans.map((s) => [s.id, s]));
-  // Every Kafka hop: a CONSUMER span whose parent is a PRODUCER span of another service, on the same topic.
-  const hops = spans
-    .filter((s) => s.kind === 'CONSUMER')
-    .map((c) => ({ consumer: c, producer: byId.get(c.parentId ?? '') }))
-    .map(({ consumer, producer }) => `${producer?.kind} ${producer?.localEndpoint?.serviceName} ${producer?.name} → ${consumer.localEndpoint?.serviceName} ${consumer.name}`);
   const t = `fleet-${RUN}`;
-  for (const hop of [
+  const expected = [
     `PRODUCER order-service ${t}-orders send → payment-service ${t}-orders process`,
     `PRODUCER order-service ${t}-orders send → inventory-service ${t}-orders process`,
     `PRODUCER payment-service ${t}-payment-replies send → order-service ${t}-payment-replies process`,
     `PRODUCER inventory-service ${t}-inventory-replies send → order-service ${t}-inventory-replies process`,
-  ]) {
+  ];
+  // Every Kafka hop: a CONSUMER span whose parent is a PRODUCER span of another service, on the same topic.
+  const hopsOf = (list: ZipkinSpan[]): string[] => {
+    const ids = new Map(list.map((s) => [s.id, s]));
+    return list
+      .filter((s) => s.kind === 'CONSUMER')
+      .map((c) => ({ consumer: c, producer: ids.get(c.parentId ?? '') }))
+      .map(({ consumer, producer }) => `${producer?.kind} ${producer?.localEndpoint?.serviceName} ${producer?.name} → ${consumer.localEndpoint?.serviceName} ${consumer.name}`);
+  };
+  // The fleet reports a saga once Zipkin holds spans of all four services, but each service exports on its own
+  // schedule (batches every few seconds), so the saga's last spans may still be on their way: read the trace until
+  // every hop is there or the deadline passes, then assert on what Zipkin holds.
+  let spans: ZipkinSpan[] = [];
+  await waitFor('every Kafka hop of the saga in Zipkin', async () => {
+    spans = (await (await fetch(`${ZIPKIN_URL}/api/v2/trace/${report.traceId}`)).json()) as ZipkinSpan[];
+    const found = hopsOf(spans);
+    return expected.every((h) => found.includes(h)) ? true : undefined;
+  }, 30_000, 250).catch(() => undefined);
+  const services = new Set(spans.map((s) => s.localEndpoint?.serviceName));
+  for (const app of APPS) assert.ok(services.has(app), `${app} in the trace (${[...services].join(', ')})`);
+  const byId = new Map(spans.map((s) => [s.id, s]));
+  const hops = hopsOf(spans);
+  for (const hop of expected) {
     assert.ok(hops.includes(hop), `hop ${hop} in\n${hops.join('\n')}`);
   }
   // The HTTP part: gateway SERVER → its fetch CLIENT → order-service SERVER → a PostgreSQL CLIENT span.
