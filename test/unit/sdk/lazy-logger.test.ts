@@ -2,11 +2,8 @@
 // and its console stream are created on first use (docs/benchmarks.md, start-up). Checked in a fresh process, since
 // this process has loaded pino already through other tests' imports.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
+import { runProbe } from '../../helpers/probe.js';
 
 const PROBE = `
 import { createRequire } from 'node:module';
@@ -24,14 +21,7 @@ console.log(JSON.stringify({ atStart, afterScrape, afterFirstUse, meters: /logba
 `;
 
 function probe(env: Record<string, string>): { out: Record<string, unknown>; lines: string[] } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PROBE], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n');
+  const lines = runProbe(PROBE, env);
   return { out: JSON.parse(lines.pop() ?? '{}') as Record<string, unknown>, lines };
 }
 

@@ -3,11 +3,8 @@
 // lines still carry its span ids. Checked in fresh processes: this one has loaded the API already. (The lazily
 // loaded built-ins are checked on the built package in test/smoke/lazy-startup.test.mjs: tsx loads them itself.)
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
+import { runProbe } from '../../helpers/probe.js';
 
 const LAZY_PROBE = `
 import { createRequire } from 'node:module';
@@ -41,16 +38,6 @@ span.end();
 await nm.shutdown();
 `;
 
-function run(probe: string, env: Record<string, string>): string[] {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n');
-}
 
 function result<T>(lines: string[]): T {
   const line = lines.find((l) => l.startsWith('RESULT ')) ?? 'RESULT {}';
@@ -58,7 +45,7 @@ function result<T>(lines: string[]): T {
 }
 
 test('tracing off, no global OpenTelemetry: no @opentelemetry/api module is loaded', () => {
-  const lines = run(LAZY_PROBE, { NODEMETER_TRACING_ENABLED: 'false' });
+  const lines = runProbe(LAZY_PROBE, { NODEMETER_TRACING_ENABLED: 'false' });
   const out = result<{ otel: number; noSpan: boolean }>(lines);
   assert.equal(out.otel, 0, '@opentelemetry/api modules loaded');
   assert.equal(out.noSpan, true);
@@ -67,7 +54,7 @@ test('tracing off, no global OpenTelemetry: no @opentelemetry/api module is load
 });
 
 test('tracing off, the application registered its own OpenTelemetry: log lines carry its span ids', () => {
-  const lines = run(APP_OTEL_PROBE, { NODEMETER_TRACING_ENABLED: 'false', NODEMETER_LOGGING_CONSOLE_FORMAT: 'json' });
+  const lines = runProbe(APP_OTEL_PROBE, { NODEMETER_TRACING_ENABLED: 'false', NODEMETER_LOGGING_CONSOLE_FORMAT: 'json' });
   const out = result<{ current?: { traceId: string; spanId: string }; traceId: string; spanId: string }>(lines);
   assert.match(out.traceId, /^[0-9a-f]{32}$/);
   assert.deepEqual(out.current, { traceId: out.traceId, spanId: out.spanId, sampled: true });
