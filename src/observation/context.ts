@@ -16,6 +16,12 @@ export type ObservationKind = 'server' | 'client' | 'producer' | 'consumer' | 'i
 export interface CarrierGetter<C = unknown> {
   get(carrier: C, key: string): string | string[] | undefined;
   keys(carrier: C): string[];
+  /**
+   * Whether the carrier holds `key`, without decoding its value: nodemeter's propagator asks it first, so a carrier
+   * whose values need decoding (Kafka's Buffers) decodes a trace header once, not twice. Optional: `get` answers
+   * otherwise. @since 0.3.0
+   */
+  has?(carrier: C, key: string): boolean;
 }
 
 /** Writes propagation headers into a carrier (shape of OpenTelemetry's TextMapSetter). @since 0.1.0 */
@@ -37,12 +43,14 @@ export interface HandlerKey<T> {
 }
 
 /**
- * Handler state lives in four plain fields, then in an array for further keys. Why not a Map or symbol-keyed
+ * Handler state lives in six plain fields, then in an array for further keys. Why not a Map or symbol-keyed
  * properties: a Map is one more allocation per observation, and adding symbol properties to objects changes
- * their hidden class, so every site that reads a context turns polymorphic. Fixed fields cost four pointers per
- * context and keep one shape; nodemeter's own handlers use four keys (meter: 1, tracing: 3).
+ * their hidden class, so every site that reads a context turns polymorphic. Fixed fields cost a pointer each per
+ * context and keep one shape; nodemeter's own handlers use five keys (meter: 1, tracing: 3, unhandled-error logging:
+ * 1), so there are six fields: with four, the meter's key (made last) took the array, one more allocation for every
+ * request.
  */
-const FAST_SLOTS = 4;
+const FAST_SLOTS = 6;
 let nextKeyId = 0;
 
 /** A new handler state key (call once per handler type, at module level). @since 0.2.0 */
@@ -66,6 +74,8 @@ export abstract class ObservationContext {
   #s1: unknown = undefined;
   #s2: unknown = undefined;
   #s3: unknown = undefined;
+  #s4: unknown = undefined;
+  #s5: unknown = undefined;
   #more: unknown[] | undefined = undefined;
 
   abstract readonly kind: ObservationKind;
@@ -82,6 +92,10 @@ export abstract class ObservationContext {
         return this.#s2 as T | undefined;
       case 3:
         return this.#s3 as T | undefined;
+      case 4:
+        return this.#s4 as T | undefined;
+      case 5:
+        return this.#s5 as T | undefined;
       default:
         return this.#more?.[key.id - FAST_SLOTS] as T | undefined;
     }
@@ -101,6 +115,12 @@ export abstract class ObservationContext {
         return;
       case 3:
         this.#s3 = value;
+        return;
+      case 4:
+        this.#s4 = value;
+        return;
+      case 5:
+        this.#s5 = value;
         return;
       default:
         (this.#more ??= [])[key.id - FAST_SLOTS] = value;

@@ -21,12 +21,14 @@ import type {
   ContextAPI,
   PropagationAPI,
   Span,
+  SpanContext,
   SpanKind,
   SpanStatusCode,
   TextMapGetter,
   TextMapSetter,
   TraceAPI,
   Tracer,
+  TraceState,
 } from '@opentelemetry/api';
 import { otelApi } from '../../core/otel-api.js';
 import { handlerKey, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
@@ -45,7 +47,6 @@ const SUPPRESS_TRACING_KEY = Symbol.for('OpenTelemetry SDK Context Key SUPPRESS_
 
 // The API's enum values (stable in its major version 1), so that reading them needs no loaded API.
 const SAMPLED = 1; // TraceFlags.SAMPLED
-const NOT_SAMPLED = 0; // TraceFlags.NONE
 const STATUS_ERROR = 2 as SpanStatusCode; // SpanStatusCode.ERROR
 
 /** This handler's state in a context: its span, the context to run work in (span active), the parent context. */
@@ -87,12 +88,13 @@ export type EnterContext = (context: Context) => void;
  */
 export interface HeadSampler {
   /**
-   * Draws a new trace id and decides on it: the id when the trace is NOT sampled; undefined when it is, and the
-   * provider's next root span is given that id (the SDK's sampler then says "sampled" for it too).
+   * Draws a new trace id and decides on it: the span context (not-sampled flag, a new span id) when the trace is
+   * NOT sampled; undefined when it is, and the provider's next root span is given that id (the SDK's sampler then
+   * says "sampled" for it too). Its ids may be written out only when read.
    */
-  unsampledRoot(): string | undefined;
-  /** A new random span id (16 hex digits). */
-  spanId(): string;
+  unsampledRoot(): SpanContext | undefined;
+  /** The not-sampled span context of a child of a not-sampled parent: its trace id and state, a new span id. */
+  unsampledChild(traceId: string, traceState: TraceState | undefined): SpanContext;
 }
 
 export class TracingObservationHandler implements ObservationHandler {
@@ -169,16 +171,10 @@ export class TracingObservationHandler implements ObservationHandler {
     const parentContext = parentSpan === undefined ? undefined : parentSpan.spanContext();
     if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
       if ((parentContext.traceFlags & SAMPLED) !== 0) return undefined;
-      return trace.wrapSpanContext({
-        traceId: parentContext.traceId,
-        spanId: sampler.spanId(),
-        traceFlags: NOT_SAMPLED,
-        traceState: parentContext.traceState,
-      });
+      return trace.wrapSpanContext(sampler.unsampledChild(parentContext.traceId, parentContext.traceState));
     }
-    const traceId = sampler.unsampledRoot();
-    if (traceId === undefined) return undefined;
-    return trace.wrapSpanContext({ traceId, spanId: sampler.spanId(), traceFlags: NOT_SAMPLED });
+    const root = sampler.unsampledRoot();
+    return root === undefined ? undefined : trace.wrapSpanContext(root);
   }
 
   onStop(ctx: ObservationContext, values: readonly string[]): void {

@@ -79,7 +79,7 @@ test('a new trace is sampled exactly when the SDK ratio sampler samples its id; 
     let sampledCount = 0;
     for (let i = 0; i < 5000; i++) {
       const unsampled = sampling.unsampledRoot();
-      const id = unsampled ?? sampling.idGenerator.generateTraceId();
+      const id = unsampled?.traceId ?? sampling.idGenerator.generateTraceId();
       assert.match(id, /^[0-9a-f]{32}$/);
       const sdkSays = sdk.shouldSample(ROOT_CONTEXT, id).decision === SamplingDecision.RECORD_AND_SAMPLED;
       assert.equal(unsampled === undefined, sdkSays, `p=${p} id=${id}`);
@@ -92,6 +92,25 @@ test('a new trace is sampled exactly when the SDK ratio sampler samples its id; 
     assert.match(sampling.idGenerator.generateTraceId(), /^[0-9a-f]{32}$/);
     assert.match(sampling.spanId(), /^[0-9a-f]{16}$/);
   }
+});
+
+test('a not-sampled span context writes its ids once, when read, and shows them as a plain one does', () => {
+  const { sampling } = setup(0);
+  const root = sampling.unsampledRoot();
+  assert.ok(root !== undefined);
+  const traceId = root.traceId;
+  assert.match(traceId, /^[0-9a-f]{32}$/);
+  assert.match(root.spanId, /^[0-9a-f]{16}$/);
+  assert.equal(root.traceId, traceId, 'the same id on every read');
+  assert.equal(root.traceFlags, TraceFlags.NONE);
+  assert.ok(trace.isSpanContextValid(root));
+  assert.deepEqual(JSON.parse(JSON.stringify(root)), { traceId, spanId: root.spanId, traceFlags: 0 });
+  const child = sampling.unsampledChild(traceId, undefined);
+  assert.equal(child.traceId, traceId);
+  assert.notEqual(child.spanId, root.spanId);
+  const ids = new Set<string>();
+  for (let i = 0; i < 1000; i++) ids.add((sampling.unsampledRoot() as { traceId: string }).traceId);
+  assert.equal(ids.size, 1000, 'every root its own trace id');
 });
 
 test('unsampled root: a non-recording span that propagates the not-sampled flag; nothing exported', () => {
