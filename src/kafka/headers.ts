@@ -76,6 +76,9 @@ export const HEADERS_GETTER: CarrierGetter<KafkaHeaders | undefined> = {
   keys(headers) {
     return headers !== undefined && headers !== null && typeof headers === 'object' ? Object.keys(headers) : [];
   },
+  has(headers, key) {
+    return headers !== undefined && headers !== null && typeof headers === 'object' && lookup(headers, key) !== undefined;
+  },
 };
 
 /**

@@ -60,7 +60,13 @@ export class ProduceConsumePropagator implements TextMapPropagator {
     // Most requests arrive without trace headers: a few lookups, instead of every propagator's parsing.
     const required = this.#required;
     let present = false;
-    for (let i = 0; i < required.length && !present; i++) present = getter.get(carrier, required[i] as string) !== undefined;
+    // A getter that can tell presence without decoding (Kafka's Buffer values) is asked that instead, so the
+    // propagator that follows decodes the header once.
+    const has = (getter as { has?: (carrier: unknown, key: string) => boolean }).has;
+    for (let i = 0; i < required.length && !present; i++) {
+      const key = required[i] as string;
+      present = has !== undefined ? has.call(getter, carrier, key) : getter.get(carrier, key) !== undefined;
+    }
     if (!present) return context;
     for (let i = 0; i < this.#consume.length; i++) {
       const extracted = this.#consume[i]!.extract(context, carrier, getter);
