@@ -5,7 +5,7 @@
 // the server flushed on stop): lines lost = lines logged − lines arrived.
 //
 //   node benchmarks/http-overhead/run.mjs [secondsPerRound=5] [rounds=3] [connections=10]
-//   VARIANTS=bare,peer-metrics,otel10,otel100,metrics,traces10,traces100,logs100,otel-all3 (default; also logs10,
+//   VARIANTS=bare,peer-metrics,otel10,otel100,metrics,traces10,zero10,traces100,logs100,otel-all3 (default; also logs10,
 //   binders, http, and any as <name>-before with NM_BEFORE); FRAMEWORKS=express,fastify; NM_AFTER=<dist/index.js>;
 //   BENCH_PIN=0 to not pin the load generator and the server to different cores; BENCH_JSON=<file> (one table per
 //   framework, see ../utils/bench-json.mjs)

@@ -5,7 +5,7 @@
 // with the variant's environment and node flags, and when they are missing (a profiler starting it directly) the
 // server applies the same environment itself before anything reads it.
 import { createRequire } from 'node:module';
-import { variantOf, OTEL_REGISTER } from '../utils/http-variants.mjs';
+import { variantOf, OTEL_REGISTER, NM_REGISTER } from '../utils/http-variants.mjs';
 
 const [framework, variantArg, sink = 'http://127.0.0.1:9'] = process.argv.slice(2);
 const variant = variantOf(variantArg);
@@ -14,6 +14,8 @@ for (const [k, v] of Object.entries(variant.env(sink))) process.env[k] ??= v;
 // The OpenTelemetry peer is preloaded by the runner (`--require …/register`); started without it, load it here,
 // before the framework is required, which is all its require hooks need.
 if (variant.nodeArgs?.includes(OTEL_REGISTER) && !globalThis[Symbol.for('opentelemetry.js.api.1')]) require(OTEL_REGISTER);
+// The same for nodemeter's zero-code variant: its register entry before the framework is required.
+if (variant.zeroCode && !process.execArgv.includes(NM_REGISTER)) await import(NM_REGISTER);
 
 let nm;
 let flush = async () => {};
@@ -22,11 +24,13 @@ if (variant.kind === 'nodemeter') {
   // NM_BEFORE for `<variant>-before`.
   const entry = variant.before ? process.env.NM_BEFORE : (process.env.NM_AFTER ?? 'nodemeter');
   const nodemeter = await import(entry);
-  const options = { serviceName: 'bench', diagLevel: 'error' };
+  const options = variant.zeroCode ? undefined : { serviceName: 'bench', diagLevel: 'error' };
   // Diagnostic variants: `binders` (runtime metrics only, no HTTP observation), `http` (HTTP metrics only).
   if (variant.base === 'binders') options.http = { server: { enabled: false }, client: { enabled: false } };
   if (variant.base === 'http') options.metrics = { binders: Object.fromEntries(nodemeter.BINDER_NAMES.map((b) => [b, false])) };
-  nm = nodemeter.instrument(options);
+  // Zero-code: register instrumented the process from the environment; instrument() without options gives its
+  // handle (for the flush at stop), and the application adds no middleware or plugin.
+  nm = variant.zeroCode ? nodemeter.instrument() : nodemeter.instrument(options);
   flush = () => nm.shutdown();
 } else if (variant.nodeArgs?.includes(OTEL_REGISTER)) {
   // The SDK's provider behind the API's proxy: forceFlush sends what the batch processor still holds.
@@ -65,7 +69,7 @@ let close;
 if (framework === 'express') {
   const express = require('express');
   const app = express();
-  if (nm) app.use(nm.express());
+  if (nm && !variant.zeroCode) app.use(nm.express());
   if (variant.base === 'peer-metrics') {
     // express-prom-bundle as its README shows it, with prom-client's default metrics (nodemeter has runtime meters).
     const promBundle = require('express-prom-bundle');
@@ -83,7 +87,7 @@ if (framework === 'express') {
 } else if (framework === 'fastify') {
   const Fastify = require('fastify');
   const app = Fastify();
-  if (nm) await app.register(nm.fastify);
+  if (nm && !variant.zeroCode) await app.register(nm.fastify);
   if (variant.base === 'peer-metrics') {
     // A prom-client Histogram timed from onRequest to onResponse, labelled by method, route and status code, with
     // the default metrics and a /metrics route: what fastify-metrics does (its current major is built on a fork of

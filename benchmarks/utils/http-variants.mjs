@@ -6,6 +6,14 @@
 // in a Spring fleet is; the OpenTelemetry peer through OTEL_* with `--require …/register`, as its README shows.
 // `sink` is the base URL of the Zipkin/Loki sink.
 
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** nodemeter's zero-code entry (`nodemeter/register`) of the build measured: beside NM_AFTER's index.js, else dist/. */
+export const NM_REGISTER = process.env.NM_AFTER
+  ? resolve(process.env.NM_AFTER, '..', 'register.js')
+  : fileURLToPath(new URL('../../dist/register.js', import.meta.url));
+
 const RESOURCE = 'env,host,os,process,serviceinstance'; // no cloud detectors: they would call metadata endpoints
 const otel = (sink, sampler) => ({
   OTEL_SERVICE_NAME: 'bench',
@@ -80,6 +88,16 @@ export const HTTP_VARIANTS = {
     spansExpected: 1,
     goal: 0.75,
   },
+  zero10: {
+    label: 'nodemeter zero-code: node --import nodemeter/register, no code change, tracing 10% (the defaults)',
+    kind: 'nodemeter',
+    zeroCode: true,
+    // The actuator goes to a management port of its own under register (8081 by default): any free one here.
+    env: (sink) => ({ NODEMETER_SERVICE_NAME: 'bench', MANAGEMENT_SERVER_PORT: '0', ...nmTracing(sink) }),
+    nodeArgs: ['--import', NM_REGISTER],
+    spansExpected: '≈ 0.1',
+    goal: 0.92,
+  },
   logs100: {
     label: 'nodemeter all three: tracing 100% + one nm.logger line per request shipped to Loki (NODEMETER_LOKI_URL)',
     kind: 'nodemeter',
@@ -99,7 +117,7 @@ export const HTTP_VARIANTS = {
   http: { label: 'nodemeter HTTP server metrics only (no runtime binders)', kind: 'nodemeter', env: () => ({ MANAGEMENT_TRACING_ENABLED: 'false' }) },
 };
 
-export const DEFAULT_HTTP_VARIANTS = ['bare', 'peer-metrics', 'otel10', 'otel100', 'metrics', 'traces10', 'traces100', 'logs100', 'otel-all3'];
+export const DEFAULT_HTTP_VARIANTS = ['bare', 'peer-metrics', 'otel10', 'otel100', 'metrics', 'traces10', 'zero10', 'traces100', 'logs100', 'otel-all3'];
 
 /** `<name>-before`: the same variant on an earlier build (NM_BEFORE), in the same rounds. */
 export function variantOf(name) {
