@@ -96,9 +96,18 @@ class LazySpanContext<S> implements UnsampledSpanContext<S> {
     return (this.#spanId ??= hex64(this.#s0, this.#s1));
   }
 
-  /** Spread and JSON see the ids as the plain objects the SDK makes have them. */
+  /**
+   * JSON and `console.log` / `util.inspect` show the ids, as for the plain object the SDK makes. A spread does not
+   * (it copies own fields, and the ids are getters): nothing in nodemeter, the OpenTelemetry API and SDK, the
+   * exporters or the propagators spreads a span context, and `nm.currentTraceContext()` gives applications a plain
+   * object.
+   */
   toJSON(): { traceId: string; spanId: string; traceFlags: number; traceState: S | undefined } {
     return { traceId: this.traceId, spanId: this.spanId, traceFlags: this.traceFlags, traceState: this.traceState };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): object {
+    return this.toJSON();
   }
 }
 

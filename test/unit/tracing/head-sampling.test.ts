@@ -4,6 +4,7 @@
 // SDK span with the very trace id that was decided on, tagged as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import {
   context,
   propagation,
@@ -105,6 +106,8 @@ test('a not-sampled span context writes its ids once, when read, and shows them 
   assert.equal(root.traceFlags, TraceFlags.NONE);
   assert.ok(trace.isSpanContextValid(root));
   assert.deepEqual(JSON.parse(JSON.stringify(root)), { traceId, spanId: root.spanId, traceFlags: 0 });
+  const shown = inspect(root);
+  assert.ok(shown.includes(traceId) && shown.includes(root.spanId), shown);
   const child = sampling.unsampledChild(traceId, undefined);
   assert.equal(child.traceId, traceId);
   assert.notEqual(child.spanId, root.spanId);
