@@ -91,7 +91,7 @@ test('a new trace is sampled exactly when the SDK ratio sampler samples its id; 
     if (p === 0.1) assert.ok(sampledCount > 350 && sampledCount < 650, String(sampledCount));
     // Nothing handed over: the generator falls back to random ids.
     assert.match(sampling.idGenerator.generateTraceId(), /^[0-9a-f]{32}$/);
-    assert.match(sampling.spanId(), /^[0-9a-f]{16}$/);
+    assert.match(sampling.unsampledChild(sampling.idGenerator.generateTraceId(), undefined).spanId, /^[0-9a-f]{16}$/);
   }
 });
 
