@@ -24,7 +24,10 @@ before(async () => {
   });
   demo.stdout!.on('data', (d) => (output += String(d)));
   demo.stderr!.on('data', (d) => (output += String(d)));
-  const actuator = await waitFor('the demo to print its actuator address', () => {
+  // The demo prints its block in several writes, and a pipe may deliver them in separate chunks: wait for the last
+  // line of the block ("Running until Ctrl-C") before reading the address and the series printed above it.
+  const actuator = await waitFor('the demo to print its endpoints, series and trace', () => {
+    if (!/Running until Ctrl-C/.test(output)) return undefined;
     const m = /prometheus scrape\s+(http:\/\/[^\s]+)\/actuator\/prometheus/.exec(output);
     return m?.[1];
   }, 60_000, 100).catch((err) => {
