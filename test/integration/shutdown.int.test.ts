@@ -85,6 +85,8 @@ async function runUnderLoad(appHandler: boolean) {
   child.stdout.on('data', (d) => (out += String(d)));
   child.stderr.on('data', (d) => (out += String(d)));
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as string | null, at: Date.now() }));
+  // 'exit' may come before the last of the child's output has been read; 'close' comes after it.
+  const closed = once(child, 'close');
   const [appUrl, mgmtUrl] = await waitFor('the service to listen', () => {
     if (child.exitCode !== null) throw new Error(`service exited: ${out}`);
     const app = /^app (\S+)$/m.exec(out)?.[1];
@@ -130,6 +132,7 @@ async function runUnderLoad(appHandler: boolean) {
     const again = setTimeout(() => child.kill('SIGTERM'), 100);
     const answered = await Promise.all(responses);
     const exit = await exited;
+    await closed;
     clearTimeout(again);
     stop = true;
     await probing;
