@@ -186,7 +186,8 @@ async function crashChild(app: string, mode: 'throw' | 'reject', extra: Record<s
   let err = '';
   child.stdout.on('data', (d) => (out += String(d)));
   child.stderr.on('data', (d) => (err += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': it comes after the last of the child's output has been read, and stderr is asserted on.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   try {
     const url = await waitFor(`${app} to listen`, () => {
