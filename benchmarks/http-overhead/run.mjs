@@ -6,9 +6,10 @@
 //
 //   node benchmarks/http-overhead/run.mjs [secondsPerRound=5] [rounds=3] [connections=10]
 //   VARIANTS=bare,peer-metrics,otel10,otel100,metrics,traces10,zero10,traces100,logs100,otel-all3 (default; also logs10,
-//   binders, http, and any as <name>-before with NM_BEFORE); FRAMEWORKS=express,fastify; NM_AFTER=<dist/index.js>;
+//   traces0, traces1, traces1held, binders, http, and any as <name>-before with NM_BEFORE); FRAMEWORKS=express,fastify; NM_AFTER=<dist/index.js>;
 //   BENCH_PIN=0 to not pin the load generator and the server to different cores; BENCH_JSON=<file> (one table per
-//   framework, see ../utils/bench-json.mjs)
+//   framework, see ../utils/bench-json.mjs); BENCH_OUTGOING_MS=1000 makes every server, bare included, call the
+//   sink once a second, as a service that calls another (see server.mjs)
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +78,8 @@ async function round(framework, variant) {
 
 console.log(
   `load average ${loadStart.join(' ')}; HTTP overhead, node ${process.version}, ${ROUNDS} rounds x ${SECONDS}s, ` +
-    `${CONNECTIONS} connections, GET /orders/:id` + (PIN ? ', load generator on CPU 0, server on CPU 1' : ''),
+    `${CONNECTIONS} connections, GET /orders/:id` + (PIN ? ', load generator on CPU 0, server on CPU 1' : '') +
+    (process.env.BENCH_OUTGOING_MS ? `, every server (bare too) makes one outgoing GET every ${process.env.BENCH_OUTGOING_MS} ms` : ''),
 );
 const COLUMNS = [
   'variant',

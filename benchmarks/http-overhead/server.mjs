@@ -121,6 +121,16 @@ if (framework === 'express') {
 } else {
   throw new Error(`unknown framework ${framework} (express or fastify)`);
 }
+// BENCH_OUTGOING_MS: one outgoing GET every that many ms (to the sink's /downstream), as a service that calls
+// another does. Node's http code is shared by server responses and client requests (OutgoingMessage): a process that
+// has made one outgoing call serves its own requests more slowly, instrumented or not, and an exporting variant
+// makes such calls of its own (docs/benchmarks.md, "Fourth look"). Off by default.
+if (process.env.BENCH_OUTGOING_MS) {
+  const { get } = require('node:http');
+  setInterval(() => {
+    get(`${sink}/downstream`, (res) => res.resume()).on('error', () => {});
+  }, Number(process.env.BENCH_OUTGOING_MS)).unref();
+}
 // CPU of the server from here on, so start-up is not counted: cpu µs per request is the figure a busy machine
 // disturbs least (throughput also depends on how much of the core the server got). process.cpuUsage() counts every
 // thread of the process, the log shipping workers included.

@@ -106,12 +106,39 @@ export const HTTP_VARIANTS = {
     spansExpected: 1,
     goal: 0.65,
   },
-  // Not in the default list: the earlier "logs at 10%" figure, and two diagnostic splits of the metrics cost.
+  // Not in the default list: the earlier "logs at 10%" figure, two sampling probabilities below the default, and two
+  // diagnostic splits of the metrics cost.
   logs10: {
     label: 'nodemeter, tracing 10% + one nm.logger line per request shipped to Loki',
     kind: 'nodemeter',
     env: (sink) => ({ ...nmTracing(sink), ...nmLoki(sink) }),
     log: 'nodemeter',
+  },
+  // The cost of tracing by sampling probability (docs/benchmarks.md, "Fourth look"): none sampled, and 1%.
+  traces0: {
+    label: 'nodemeter, tracing on, nothing sampled (MANAGEMENT_TRACING_SAMPLING_PROBABILITY=0)',
+    kind: 'nodemeter',
+    env: (sink) => nmTracing(sink, '0.0'),
+    spansExpected: 0,
+  },
+  traces1: {
+    label: 'nodemeter, tracing on, 1% sampled',
+    kind: 'nodemeter',
+    env: (sink) => nmTracing(sink, '0.01'),
+    spansExpected: '≈ 0.01',
+  },
+  // 1% sampled, the spans held in the batch processor until the server stops: no export, so no outgoing HTTP call,
+  // during the round (docs/benchmarks.md, "Fourth look").
+  traces1held: {
+    label: 'nodemeter, tracing on, 1% sampled, spans exported only at stop (diagnostic)',
+    kind: 'nodemeter',
+    env: (sink) => ({
+      ...nmTracing(sink, '0.01'),
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100000',
+      OTEL_BSP_MAX_QUEUE_SIZE: '100000',
+    }),
+    spansExpected: '≈ 0.01',
   },
   binders: { label: 'nodemeter runtime binders only (no HTTP observation)', kind: 'nodemeter', env: () => ({ MANAGEMENT_TRACING_ENABLED: 'false' }) },
   http: { label: 'nodemeter HTTP server metrics only (no runtime binders)', kind: 'nodemeter', env: () => ({ MANAGEMENT_TRACING_ENABLED: 'false' }) },

@@ -2,7 +2,8 @@
 // counts what arrived without parsing JSON (it shares a process, and a core, with the load generator): a Zipkin v2
 // span batch holds one `"traceId"` key per span, and a Loki push body one `["` per log line (each value is
 // `["<ns>","<line>"…]`; inside a JSON string the quote is escaped, so `["` cannot occur there). Gzip bodies are
-// inflated first. Returns its base URL, counts() and close().
+// inflated first. `/downstream` answers 200 and counts nothing (a benchmark server's own outgoing call). Returns its
+// base URL, counts() and close().
 import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 
@@ -18,6 +19,11 @@ function occurrences(buf, needle) {
 export async function startSink() {
   const counts = { spans: 0, lines: 0, spanBatches: 0, lineBatches: 0 };
   const server = createServer((req, res) => {
+    if (req.url === '/downstream') {
+      req.resume();
+      res.end('{}');
+      return;
+    }
     const isLoki = req.url.includes('/loki/');
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
