@@ -6,7 +6,8 @@
 //
 //   node benchmarks/http-overhead/run.mjs [secondsPerRound=5] [rounds=3] [connections=10]
 //   VARIANTS=bare,peer-metrics,otel10,otel100,metrics,traces10,zero10,traces100,logs100,otel-all3 (default; also logs10,
-//   traces0, traces1, traces1held, binders, http, and any as <name>-before with NM_BEFORE); FRAMEWORKS=express,fastify; NM_AFTER=<dist/index.js>;
+//   traces0, traces1, traces1held, binders, http, and any as <name>-before with NM_BEFORE); FRAMEWORKS=express,fastify;
+//   NM_AFTER=<dist/index.js>;
 //   BENCH_PIN=0 to not pin the load generator and the server to different cores; BENCH_JSON=<file> (one table per
 //   framework, see ../utils/bench-json.mjs); BENCH_OUTGOING_MS=1000 makes every server, bare included, call the
 //   sink once a second, as a service that calls another (see server.mjs)
