@@ -57,8 +57,8 @@ const word = (): number => (Math.random() * 0x100000000) >>> 0;
 /**
  * A not-sampled span's context whose ids are drawn as numbers and written as hex only when something reads them:
  * a request that is not sampled and calls nothing downstream, logs nothing and sends no exemplar never formats
- * its ids (two hex strings, about 1 µs a request in a profile of the Express benchmark at 10% sampling, Node 24). What reads
- * them (propagators, log correlation, `isSpanContextValid`) gets the same strings every time.
+ * its ids (two hex strings, about 1 µs a request in a profile of the Express benchmark at 10% sampling, Node 24).
+ * What reads them (propagators, log correlation, `isSpanContextValid`) gets the same strings every time.
  */
 class LazySpanContext<S> implements UnsampledSpanContext<S> {
   readonly traceFlags = 0; // TraceFlags.NONE
