@@ -4,14 +4,14 @@
 //   VARIANTS=bare,metrics,traces10 FRAMEWORKS=fastify,express   (defaults shown; NM_AFTER/NM_BEFORE as run.mjs)
 //
 // Starts server.mjs with --trace-gc for each variant in turn (alternating per round), sends 5,000 requests to warm
-// it up, then `requests` more over 10 keep-alive connections, and sums what each young-generation collection freed
+// it up, then `requests` more over 10 connections (autocannon), and sums what each young-generation collection freed
 // (before minus after, the figures V8 prints) while they ran: in a steady state that is what the requests
 // allocated and dropped. Prints the median over the rounds per variant, and the difference to `bare`. Unlike CPU
 // time it does not depend on how busy the machine is, so it tells whether an overhead is allocation (and the
 // collections it causes) or not.
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { startSink } from '../utils/sink.mjs';
 
 const [requests = '20000', rounds = '3'] = process.argv.slice(2);
@@ -52,27 +52,19 @@ async function measure(framework, variant) {
     });
   });
   await listening;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
-  const get = (path) =>
-    new Promise((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port, path, agent, timeout: 10_000 }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
-      req.on('error', reject);
+  let i = 0;
+  const load = (amount) =>
+    autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: 10,
+      amount,
+      timeout: 10,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/orders/${(i++ % 1000) + 1}` }) }],
     });
-  const load = async (n) => {
-    let sent = 0;
-    await Promise.all(Array.from({ length: 10 }, async () => {
-      while (sent < n) await get(`/orders/${(sent++ % 1000) + 1}`);
-    }));
-  };
   await load(5000);
   counting = true;
   await load(N);
   counting = false;
-  agent.destroy();
   const exited = new Promise((resolve) => child.once('close', resolve));
   child.stdin.end('stop\n');
   await exited;
