@@ -13,6 +13,7 @@ import { trace } from '@opentelemetry/api';
 import express from 'express';
 import { instrument, type Nodemeter, type NodemeterOptions } from '../../src/index.js';
 import { startService, type ChildService } from '../helpers/child-service.js';
+import { forceGc } from '../helpers/gc.js';
 import { close, waitFor } from '../helpers/http.js';
 import { find } from '../helpers/series.js';
 import { getTrace, randomHex, requireZipkin, waitForTrace, ZIPKIN_URL, type ZipkinSpan } from '../helpers/zipkin.js';
@@ -240,11 +241,15 @@ test('shutdown() with pending spans: every one reaches Zipkin', async () => {
 });
 
 
-test('Zipkin stopped under load: the service keeps answering, drops are counted, memory stays bounded; back: export resumes', async () => {
+test('Zipkin stopped under load: the service keeps answering, drops are counted, memory stays bounded; back: export resumes', async (t) => {
   const a = await startA({ export: { maxQueueSize: 512, scheduledDelayMs: 100 } });
   try {
     await stack('down', 'zipkin');
+    // The service and the test's own client share this process: both readings after a full collection, so that
+    // garbage not yet collected (the client's as much as the service's) does not count as growth.
+    forceGc();
     const rssBefore = process.memoryUsage.rss();
+    const heapBefore = process.memoryUsage().heapUsed;
     let ok = 0;
     for (let round = 0; round < 30; round++) {
       const batch = await Promise.all(Array.from({ length: 100 }, () => call(`${a.url}/whoami`)));
@@ -259,8 +264,16 @@ test('Zipkin stopped under load: the service keeps answering, drops are counted,
     assert.ok(dropped >= 2000, `dropped ${dropped}`);
     const queue = find(await a.nm.scrape(), 'nodemeter_spans_queue_size', {})!.value;
     assert.ok(queue <= 512, `queue ${queue} within its bound`);
+    forceGc();
     const grown = (process.memoryUsage.rss() - rssBefore) / 1024 / 1024;
-    assert.ok(grown < 150, `RSS grew ${grown.toFixed(0)} MiB for 3000 requests with Zipkin down`);
+    const heapGrown = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+    t.diagnostic(`after 3000 requests with Zipkin down: RSS +${grown.toFixed(1)} MiB, live heap +${heapGrown.toFixed(1)} MiB`);
+    // RSS keeps what the process took from the system even after a collection (measured +83 to +121 MiB here on a
+    // quiet machine, +154 once in CI without the collections): a loose guard against runaway growth. The live heap
+    // is the bound that matters.
+    assert.ok(grown < 256, `RSS grew ${grown.toFixed(0)} MiB for 3000 requests with Zipkin down`);
+    // What stays reachable: at most the bounded queue's spans, not one per request.
+    assert.ok(heapGrown < 32, `live heap grew ${heapGrown.toFixed(1)} MiB for 3000 requests with Zipkin down`);
 
     await stack('up', 'zipkin');
     const { traceId } = (await (await call(`${a.url}/whoami`)).json()) as { traceId: string };
