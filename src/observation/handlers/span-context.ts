@@ -40,6 +40,26 @@ class Entry implements Context {
   }
 }
 
+/**
+ * A context that holds nothing, as the API's `ROOT_CONTEXT`, whose values set later are entries: what a receiver's
+ * propagators extract into (`trace.setSpanContext(root, …)` on the API's root copies its Map into a new context).
+ */
+class Empty implements Context {
+  getValue(_key: symbol): unknown {
+    return undefined;
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return new Entry(this, key, value);
+  }
+
+  deleteValue(_key: symbol): Context {
+    return this;
+  }
+}
+
+export const EMPTY_CONTEXT: Context = new Empty();
+
 /** `parent` with `span` as its span: the same answers as `trace.setSpan(parent, span)`. */
 export function contextWithSpan(parent: Context, span: Span): Context {
   const base = parent instanceof Entry && parent.key === SPAN_KEY ? parent.parent : parent;

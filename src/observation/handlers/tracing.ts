@@ -33,7 +33,7 @@ import type {
 import { otelApi } from '../../core/otel-api.js';
 import { handlerKey, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
 import type { NodeCallback, ObservationHandler } from '../handler.js';
-import { contextWithSpan } from './span-context.js';
+import { contextWithSpan, EMPTY_CONTEXT } from './span-context.js';
 
 // The API is loaded when the first handler is made (tracing on), not when this module is: see src/core/otel-api.ts.
 let context: ContextAPI;
@@ -145,7 +145,8 @@ export class TracingObservationHandler implements ObservationHandler {
     if (ctx instanceof ReceiverContext) {
       // A record without headers has no parent to read: skip the propagators (one per consumed format).
       const carrier: unknown = ctx.carrier;
-      parent = carrier === undefined || carrier === null ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, carrier, ctx.getter as TextMapGetter);
+      parent =
+        carrier === undefined || carrier === null ? EMPTY_CONTEXT : propagation.extract(EMPTY_CONTEXT, carrier, ctx.getter as TextMapGetter);
     } else {
       parent = context.active();
     }
