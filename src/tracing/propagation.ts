@@ -12,6 +12,7 @@
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { otelApi } from '../core/otel-api.js';
 import { loadOtelSdk } from './sdk.js';
+import { W3CPropagator } from './w3c-extract.js';
 
 /** Propagation formats, as Spring's `management.tracing.propagation.*` values. @since 0.1.0 */
 export type PropagationType = 'w3c' | 'b3' | 'b3multi';
@@ -24,7 +25,7 @@ function propagatorOf(type: PropagationType): TextMapPropagator {
   const { core, propagatorB3 } = loadOtelSdk();
   switch (type) {
     case 'w3c':
-      return new core.W3CTraceContextPropagator();
+      return new W3CPropagator(core, otelApi().trace);
     case 'b3':
       return new propagatorB3.B3Propagator({ injectEncoding: propagatorB3.B3InjectEncoding.SINGLE_HEADER });
     case 'b3multi':
@@ -38,6 +39,7 @@ export class ProduceConsumePropagator implements TextMapPropagator {
   readonly #consume: TextMapPropagator[];
   readonly #fields: string[];
   readonly #b3Index: number;
+  readonly #w3cIndex: number;
   /** Headers without which no consumed format yields anything: none of them present, nothing to extract. */
   readonly #required: string[];
 
@@ -47,6 +49,7 @@ export class ProduceConsumePropagator implements TextMapPropagator {
     const consumeTypes = [...new Set(consume.map((t) => (t === 'b3multi' ? 'b3' : t)))];
     this.#consume = consumeTypes.map(propagatorOf);
     this.#b3Index = consumeTypes.indexOf('b3');
+    this.#w3cIndex = consumeTypes.indexOf('w3c');
     // W3C reads nothing without `traceparent`; B3 nothing without `b3` (single) or `x-b3-traceid` (multi).
     this.#required = consumeTypes.flatMap((t) => (t === 'w3c' ? ['traceparent'] : ['b3', 'x-b3-traceid']));
     this.#fields = [...new Set(this.#produce.flatMap((p) => p.fields()))];
@@ -71,8 +74,11 @@ export class ProduceConsumePropagator implements TextMapPropagator {
     for (let i = 0; i < this.#consume.length; i++) {
       const extracted = this.#consume[i]!.extract(context, carrier, getter);
       if (extracted === context) continue;
-      const span = otelApi().trace.getSpanContext(extracted);
-      if (span === undefined || !isLowerHex(span.traceId) || !isLowerHex(span.spanId)) continue;
+      // W3C's grammar is lower-case hex already; B3's parser takes upper case too.
+      if (i !== this.#w3cIndex) {
+        const span = otelApi().trace.getSpanContext(extracted);
+        if (span === undefined || !isLowerHex(span.traceId) || !isLowerHex(span.spanId)) continue;
+      }
       if (i === this.#b3Index && !b3SingleWellFormed(getter.get(carrier, 'b3'))) continue;
       return extracted;
     }

@@ -1,0 +1,93 @@
+/**
+ * W3C Trace Context propagation whose extraction reads a `traceparent` of the one shape every tracer writes
+ * (`00-<32 hex>-<16 hex>-<2 hex>`, 55 characters) without a regular expression. OpenTelemetry's propagator runs a
+ * regular expression with four look-aheads and captures for every received header: on a consumed Kafka record,
+ * its match array and captures were the largest allocation of extraction, and the expression a third of its time
+ * (docs/benchmarks.md). Injection, `fields()` and every header of another length (surrounding whitespace, a later
+ * version's extra fields) stay OpenTelemetry's own: its `parseTraceParent` decides those, so what is accepted is the
+ * same as with its propagator alone (`test/unit/tracing/w3c-extract.test.ts` compares the two on generated and
+ * malformed headers).
+ */
+import type { Context, SpanContext, TextMapGetter, TextMapPropagator, TextMapSetter, TraceAPI } from '@opentelemetry/api';
+import type * as Core from '@opentelemetry/core';
+
+/** The span context fields a `traceparent` carries, as OpenTelemetry's `parseTraceParent` returns them. */
+type Parsed = { traceId: string; spanId: string; traceFlags: number };
+
+const CANONICAL_LENGTH = 55;
+const DASH = 45;
+
+/** 0–15 for a lower-case hex digit, -1 for any other character (the W3C format allows lower case only). */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** Lower-case hex from `from` to `to`, not every digit zero. */
+function nonZeroHex(value: string, from: number, to: number): boolean {
+  let any = 0;
+  for (let i = from; i < to; i++) {
+    const d = hexDigit(value.charCodeAt(i));
+    if (d < 0) return false;
+    any |= d;
+  }
+  return any !== 0;
+}
+
+/**
+ * A 55-character `traceparent`: its fields, or null when it is malformed. At this length OpenTelemetry's expression
+ * leaves no room for whitespace or extra fields, so the checks below are the whole of it: version two hex digits and
+ * not `ff`, trace id 32 and parent id 16 hex digits and not all zero, flags two hex digits, dashes between.
+ */
+export function parseCanonicalTraceParent(value: string): Parsed | null {
+  if (value.charCodeAt(2) !== DASH || value.charCodeAt(35) !== DASH || value.charCodeAt(52) !== DASH) return null;
+  const v0 = hexDigit(value.charCodeAt(0));
+  const v1 = hexDigit(value.charCodeAt(1));
+  if (v0 < 0 || v1 < 0 || (v0 === 15 && v1 === 15)) return null;
+  if (!nonZeroHex(value, 3, 35) || !nonZeroHex(value, 36, 52)) return null;
+  const f0 = hexDigit(value.charCodeAt(53));
+  const f1 = hexDigit(value.charCodeAt(54));
+  if (f0 < 0 || f1 < 0) return null;
+  return { traceId: value.slice(3, 35), spanId: value.slice(36, 52), traceFlags: f0 * 16 + f1 };
+}
+
+export class W3CPropagator implements TextMapPropagator {
+  readonly #otel: TextMapPropagator;
+  readonly #core: typeof Core;
+  readonly #trace: TraceAPI;
+
+  constructor(core: typeof Core, trace: TraceAPI) {
+    this.#otel = new core.W3CTraceContextPropagator();
+    this.#core = core;
+    this.#trace = trace;
+  }
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.#otel.inject(context, carrier, setter);
+  }
+
+  /** As OpenTelemetry's `W3CTraceContextPropagator.extract`, step for step; only the 55-character parse differs. */
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const header = getter.get(carrier, 'traceparent');
+    if (!header) return context;
+    const traceParent: unknown = Array.isArray(header) ? header[0] : header;
+    if (typeof traceParent !== 'string') return context;
+    const parsed =
+      traceParent.length === CANONICAL_LENGTH ? parseCanonicalTraceParent(traceParent) : this.#core.parseTraceParent(traceParent);
+    if (!parsed) return context;
+    const spanContext: SpanContext = parsed;
+    spanContext.isRemote = true;
+    const traceStateHeader = getter.get(carrier, 'tracestate');
+    if (traceStateHeader) {
+      // More than one `tracestate` header: merged into one, as OpenTelemetry does.
+      const state: unknown = Array.isArray(traceStateHeader) ? traceStateHeader.join(',') : traceStateHeader;
+      spanContext.traceState = new this.#core.TraceState(typeof state === 'string' ? state : undefined);
+    }
+    return this.#trace.setSpanContext(context, spanContext);
+  }
+
+  fields(): string[] {
+    return this.#otel.fields();
+  }
+}

@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import * as core from '@opentelemetry/core';
+import { parseCanonicalTraceParent, W3CPropagator } from '../../../src/tracing/w3c-extract.js';
+
+const otel = new core.W3CTraceContextPropagator();
+const ours = new W3CPropagator(core, trace);
+
+const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+const spanId = '00f067aa0ba902b7';
+
+/** What each propagator extracts from the headers: the span context (traceState serialised), or undefined. */
+function both(headers: Record<string, string | string[]>): [unknown, unknown] {
+  const read = (p: { extract: typeof otel.extract }) => {
+    const sc = trace.getSpanContext(p.extract(ROOT_CONTEXT, headers, defaultTextMapGetter));
+    return sc === undefined ? undefined : { ...sc, traceState: sc.traceState?.serialize() };
+  };
+  return [read(ours), read(otel)];
+}
+
+// A deterministic generator (xorshift), so a failure names a reproducible input.
+let seed = 0x9e3779b9;
+function random(): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 0x100000000;
+}
+const HEX = '0123456789abcdef';
+const hex = (n: number) => Array.from({ length: n }, () => HEX[Math.floor(random() * 16)]).join('');
+const ODD = ['0', 'f', 'F', 'A', 'g', '-', ' ', '\t', '\n', '\u00a0', 'z', '.', '_', 'é'];
+
+/** A valid header with one character replaced, inserted or removed, or padded with whitespace. */
+function mutated(): string {
+  const good = `${random() < 0.2 ? 'ff' : random() < 0.5 ? '00' : hex(2)}-${random() < 0.05 ? '0'.repeat(32) : hex(32)}-${
+    random() < 0.05 ? '0'.repeat(16) : hex(16)
+  }-${hex(2)}`;
+  const at = Math.floor(random() * good.length);
+  const c = ODD[Math.floor(random() * ODD.length)] as string;
+  switch (Math.floor(random() * 6)) {
+    case 0:
+      return good;
+    case 1:
+      return good.slice(0, at) + c + good.slice(at + 1);
+    case 2:
+      return good.slice(0, at) + c + good.slice(at);
+    case 3:
+      return good.slice(0, at) + good.slice(at + 1);
+    case 4:
+      return `${random() < 0.5 ? ' ' : ''}${good}${random() < 0.5 ? ' ' : ''}${random() < 0.5 ? `-${hex(4)}` : ''}`;
+    default:
+      return good.toUpperCase();
+  }
+}
+
+test('a canonical traceparent is read as OpenTelemetry reads it: ids, flags, remote, tracestate', () => {
+  const [mine, theirs] = both({ traceparent: `00-${traceId}-${spanId}-01`, tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7' });
+  assert.deepEqual(mine, theirs);
+  assert.deepEqual(mine, { traceId, spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true, traceState: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7' });
+  assert.deepEqual(parseCanonicalTraceParent(`00-${traceId}-${spanId}-09`), { traceId, spanId, traceFlags: 9 });
+});
+
+test('the rules of the format: version ff, all-zero ids, upper case, missing dashes, other lengths', () => {
+  const rejected = [
+    `ff-${traceId}-${spanId}-01`,
+    `00-${'0'.repeat(32)}-${spanId}-01`,
+    `00-${traceId}-${'0'.repeat(16)}-01`,
+    `00-${traceId.toUpperCase()}-${spanId}-01`,
+    `00-${traceId}-${spanId}-0G`,
+    `00_${traceId}-${spanId}-01`,
+    `00-${traceId}-${spanId}-01-extra`, // version 00 has exactly four fields
+    `00-${traceId}-${spanId}`,
+  ];
+  for (const traceparent of rejected) assert.deepEqual(both({ traceparent }), [undefined, undefined], traceparent);
+  // A later version may carry more fields; one space around the value is tolerated (OpenTelemetry's parser decides).
+  for (const traceparent of [`01-${traceId}-${spanId}-01-extra`, ` 00-${traceId}-${spanId}-01`, `00-${traceId}-${spanId}-01 `]) {
+    const [mine, theirs] = both({ traceparent });
+    assert.deepEqual(mine, theirs, traceparent);
+    assert.equal((mine as { traceId: string }).traceId, traceId);
+  }
+  // Repeated headers: the first traceparent, tracestates merged.
+  assert.deepEqual(...both({ traceparent: [`00-${traceId}-${spanId}-01`, `00-${'a'.repeat(32)}-${spanId}-01`], tracestate: ['a=1', 'b=2'] }));
+});
+
+test('20,000 generated and mutated headers: the same answer as OpenTelemetry for each', () => {
+  let accepted = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const traceparent = mutated();
+    const [mine, theirs] = both({ traceparent });
+    assert.deepEqual(mine, theirs, JSON.stringify(traceparent));
+    if (mine !== undefined) accepted++;
+  }
+  // Both kinds are exercised: a good share accepted, a good share rejected.
+  assert.ok(accepted > 2_000 && accepted < 18_000, `accepted ${accepted}`);
+});
+
+test('injection and fields are OpenTelemetry’s', () => {
+  const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.NONE, traceState: new core.TraceState('k=v') });
+  const a: Record<string, string> = {};
+  const b: Record<string, string> = {};
+  ours.inject(parent, a, defaultTextMapSetter);
+  otel.inject(parent, b, defaultTextMapSetter);
+  assert.deepEqual(a, b);
+  assert.deepEqual(a, { traceparent: `00-${traceId}-${spanId}-00`, tracestate: 'k=v' });
+  assert.deepEqual(ours.fields(), otel.fields());
+});
