@@ -30,7 +30,7 @@ const SUITES = [
   { id: 'scrape', title: 'Scrape of 10,000 series', script: 'benchmarks/scrape.mjs', full: ['10000', '15', '20'], quick: ['10000', '3', '5'], limit: 120 },
   { id: 'http-express', title: 'HTTP, Express 5', script: 'benchmarks/http-overhead/run.mjs', full: ['5', '3', '10'], quick: ['2', '1', '10'], env: { FRAMEWORKS: 'express' }, limit: 420 },
   { id: 'http-fastify', title: 'HTTP, Fastify 5', script: 'benchmarks/http-overhead/run.mjs', full: ['5', '3', '10'], quick: ['2', '1', '10'], env: { FRAMEWORKS: 'fastify' }, limit: 420 },
-  { id: 'kafka', title: 'Kafka, produce and consume', script: 'benchmarks/kafka/run.mjs', full: ['30000', '3'], quick: ['5000', '1'], limit: 420, kafka: true },
+  { id: 'kafka', title: 'Kafka, produce and consume', script: 'benchmarks/kafka/run.mjs', full: ['30000', '3', '10000'], quick: ['5000', '1', '2000'], limit: 420, kafka: true },
   { id: 'logging', title: 'Logging and log shipping', script: 'benchmarks/logging/run.mjs', flags: TSX, full: ['5', '3'], quick: [], limit: 300 },
   { id: 'observation', title: 'Tracing, one observation', script: 'benchmarks/tracing/observation.mjs', full: ['5', '100000'], quick: ['1', '20000'], limit: 240 },
   { id: 'startup', title: 'Start-up', script: 'benchmarks/startup/run.mjs', full: ['15'], quick: ['1'], limit: 240 },
