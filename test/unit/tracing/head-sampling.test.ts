@@ -170,3 +170,26 @@ test('sampled roots at 50%: every exported span is one the SDK sampler samples, 
   assert.equal(exporter.getFinishedSpans().length, sampled);
   assert.ok(sampled > 120 && sampled < 280, String(sampled));
 });
+
+test('a local parent counts when the API would call its ids valid: either case, right length, not all zero', () => {
+  const { observations } = setup(0);
+  const childTraceId = (traceId: string, spanId: string) => {
+    const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.NONE });
+    const out = new Outgoing({});
+    context.with(parent, () => observations.observe(out, () => undefined));
+    return (observationSpan(out) as Span).spanContext().traceId;
+  };
+  const cases: [string, string][] = [
+    ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7'],
+    ['4BF92F3577B34DA6A3CE929D0E0E4736', '00F067AA0BA902B7'],
+    ['0'.repeat(32), '00f067aa0ba902b7'],
+    ['4bf92f3577b34da6a3ce929d0e0e4736', '0'.repeat(16)],
+    ['4bf92f3577b34da6a3ce929d0e0e473', '00f067aa0ba902b7'],
+    ['4bf92f3577b34da6a3ce929d0e0e473g', '00f067aa0ba902b7'],
+    ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b-'],
+  ];
+  for (const [traceId, spanId] of cases) {
+    const valid = trace.isSpanContextValid({ traceId, spanId, traceFlags: TraceFlags.NONE });
+    assert.equal(childTraceId(traceId, spanId) === traceId, valid, `${traceId} ${spanId}: the API says ${valid ? 'valid' : 'invalid'}`);
+  }
+});
