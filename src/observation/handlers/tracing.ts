@@ -31,6 +31,7 @@ import type {
   TraceState,
 } from '@opentelemetry/api';
 import { otelApi } from '../../core/otel-api.js';
+import { validSpanIds } from '../../core/span-ids.js';
 import { handlerKey, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
 import type { NodeCallback, ObservationHandler } from '../handler.js';
 import { contextWithSpan, EMPTY_CONTEXT } from './span-context.js';
@@ -70,27 +71,6 @@ const KINDS: Record<ObservationKind, SpanKind> = {
   consumer: 4 as SpanKind, // SpanKind.CONSUMER
   internal: 0 as SpanKind, // SpanKind.INTERNAL
 };
-
-/** The API's `isSpanContextValid` (hex of either case, not all zero) without its two regular expressions. */
-function validIds(sc: SpanContext): boolean {
-  return validHexId(sc.traceId, 32) && validHexId(sc.spanId, 16);
-}
-
-function validHexId(id: unknown, length: number): boolean {
-  if (typeof id !== 'string' || id.length !== length) return false;
-  let nonZero = false;
-  for (let i = 0; i < length; i++) {
-    const c = id.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (c !== 48) nonZero = true;
-    } else if ((c | 32) >= 97 && (c | 32) <= 102) {
-      nonZero = true;
-    } else {
-      return false;
-    }
-  }
-  return nonZero;
-}
 
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
@@ -191,7 +171,7 @@ export class TracingObservationHandler implements ObservationHandler {
     if (sampler === undefined || parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
     const parentSpan = trace.getSpan(parent);
     const parentContext = parentSpan === undefined ? undefined : parentSpan.spanContext();
-    if (parentContext !== undefined && validIds(parentContext)) {
+    if (parentContext !== undefined && validSpanIds(parentContext.traceId, parentContext.spanId)) {
       if ((parentContext.traceFlags & SAMPLED) !== 0) return undefined;
       return trace.wrapSpanContext(sampler.unsampledChild(parentContext.traceId, parentContext.traceState));
     }
