@@ -12,7 +12,7 @@
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { otelApi } from '../core/otel-api.js';
 import { loadOtelSdk } from './sdk.js';
-import { W3CPropagator } from './w3c-extract.js';
+import { W3CPropagator } from './w3c-propagator.js';
 
 /** Propagation formats, as Spring's `management.tracing.propagation.*` values. @since 0.1.0 */
 export type PropagationType = 'w3c' | 'b3' | 'b3multi';

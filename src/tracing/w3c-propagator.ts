@@ -3,13 +3,15 @@
  * (`00-<32 hex>-<16 hex>-<2 hex>`, 55 characters) without a regular expression. OpenTelemetry's propagator runs a
  * regular expression with four look-aheads and captures for every received header: on a consumed Kafka record,
  * its match array and captures were the largest allocation of extraction, and the expression a third of its time
- * (docs/benchmarks.md). Injection, `fields()` and every header of another length (surrounding whitespace, a later
- * version's extra fields) stay OpenTelemetry's own: its `parseTraceParent` decides those, so what is accepted is the
- * same as with its propagator alone (`test/unit/tracing/w3c-extract.test.ts` compares the two on generated and
- * malformed headers).
+ * (docs/benchmarks.md). Every header of another length (surrounding whitespace, a later version's extra fields) is
+ * left to OpenTelemetry's `parseTraceParent`, so what is accepted is the same as with its propagator alone.
+ * Injection writes the header as OpenTelemetry's does, with the ids checked without its regular expressions;
+ * `fields()` are its two. `test/unit/tracing/w3c-propagator.test.ts` compares the two on generated and malformed
+ * headers and span contexts.
  */
 import type { Context, SpanContext, TextMapGetter, TextMapPropagator, TextMapSetter, TraceAPI } from '@opentelemetry/api';
 import type * as Core from '@opentelemetry/core';
+import { validSpanIds } from '../core/span-ids.js';
 
 /** The span context fields a `traceparent` carries, as OpenTelemetry's `parseTraceParent` returns them. */
 type Parsed = { traceId: string; spanId: string; traceFlags: number };
@@ -53,18 +55,24 @@ export function parseCanonicalTraceParent(value: string): Parsed | null {
 }
 
 export class W3CPropagator implements TextMapPropagator {
-  readonly #otel: TextMapPropagator;
   readonly #core: typeof Core;
   readonly #trace: TraceAPI;
 
   constructor(core: typeof Core, trace: TraceAPI) {
-    this.#otel = new core.W3CTraceContextPropagator();
     this.#core = core;
     this.#trace = trace;
   }
 
+  /**
+   * As OpenTelemetry's `W3CTraceContextPropagator.inject`, step for step, the header written the same way; only the
+   * ids' validity is checked without its two regular expressions (src/core/span-ids.ts).
+   */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    this.#otel.inject(context, carrier, setter);
+    const spanContext = this.#trace.getSpanContext(context);
+    if (!spanContext || this.#core.isTracingSuppressed(context) || !validSpanIds(spanContext.traceId, spanContext.spanId)) return;
+    const flags = Number(spanContext.traceFlags || 0).toString(16);
+    setter.set(carrier, 'traceparent', `00-${spanContext.traceId}-${spanContext.spanId}-0${flags}`);
+    if (spanContext.traceState) setter.set(carrier, 'tracestate', spanContext.traceState.serialize());
   }
 
   /** As OpenTelemetry's `W3CTraceContextPropagator.extract`, step for step; only the 55-character parse differs. */
@@ -88,6 +96,6 @@ export class W3CPropagator implements TextMapPropagator {
   }
 
   fields(): string[] {
-    return this.#otel.fields();
+    return ['traceparent', 'tracestate'];
   }
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import * as core from '@opentelemetry/core';
-import { parseCanonicalTraceParent, W3CPropagator } from '../../../src/tracing/w3c-extract.js';
+import { parseCanonicalTraceParent, W3CPropagator } from '../../../src/tracing/w3c-propagator.js';
 
 const otel = new core.W3CTraceContextPropagator();
 const ours = new W3CPropagator(core, trace);
@@ -95,13 +95,33 @@ test('20,000 generated and mutated headers: the same answer as OpenTelemetry for
   assert.ok(accepted > 2_000 && accepted < 18_000, `accepted ${accepted}`);
 });
 
-test('injection and fields are OpenTelemetry’s', () => {
-  const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.NONE, traceState: new core.TraceState('k=v') });
-  const a: Record<string, string> = {};
-  const b: Record<string, string> = {};
-  ours.inject(parent, a, defaultTextMapSetter);
-  otel.inject(parent, b, defaultTextMapSetter);
-  assert.deepEqual(a, b);
-  assert.deepEqual(a, { traceparent: `00-${traceId}-${spanId}-00`, tracestate: 'k=v' });
+test('injection writes what OpenTelemetry writes, and nothing where it writes nothing', () => {
+  const cases: { traceId: string; spanId: string; traceFlags: number; traceState?: core.TraceState }[] = [
+    { traceId, spanId, traceFlags: TraceFlags.NONE, traceState: new core.TraceState('k=v,a=b') },
+    { traceId, spanId, traceFlags: TraceFlags.SAMPLED },
+    { traceId, spanId, traceFlags: 0x10 },
+    { traceId: traceId.toUpperCase(), spanId: spanId.toUpperCase(), traceFlags: TraceFlags.SAMPLED },
+    { traceId: '0'.repeat(32), spanId, traceFlags: TraceFlags.SAMPLED },
+    { traceId, spanId: '0'.repeat(16), traceFlags: TraceFlags.SAMPLED },
+    { traceId: traceId.slice(1), spanId, traceFlags: TraceFlags.SAMPLED },
+    { traceId, spanId: `${spanId.slice(1)}g`, traceFlags: TraceFlags.SAMPLED },
+  ];
+  for (const sc of cases) {
+    for (const suppressed of [false, true]) {
+      const base = suppressed ? core.suppressTracing(ROOT_CONTEXT) : ROOT_CONTEXT;
+      const parent = trace.setSpanContext(base, sc);
+      const a: Record<string, string> = {};
+      const b: Record<string, string> = {};
+      ours.inject(parent, a, defaultTextMapSetter);
+      otel.inject(parent, b, defaultTextMapSetter);
+      assert.deepEqual(a, b, `${JSON.stringify(sc)} suppressed=${suppressed}`);
+    }
+  }
+  const written: Record<string, string> = {};
+  ours.inject(trace.setSpanContext(ROOT_CONTEXT, cases[0]!), written, defaultTextMapSetter);
+  assert.deepEqual(written, { traceparent: `00-${traceId}-${spanId}-00`, tracestate: 'k=v,a=b' });
+  const none: Record<string, string> = {};
+  ours.inject(ROOT_CONTEXT, none, defaultTextMapSetter);
+  assert.deepEqual(none, {});
   assert.deepEqual(ours.fields(), otel.fields());
 });
