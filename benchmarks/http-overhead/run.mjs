@@ -10,7 +10,9 @@
 //   NM_AFTER=<dist/index.js>;
 //   BENCH_PIN=0 to not pin the load generator and the server to different cores; BENCH_JSON=<file> (one table per
 //   framework, see ../utils/bench-json.mjs); BENCH_OUTGOING_MS=1000 makes every server, bare included, call the
-//   sink once a second, as a service that calls another (see server.mjs)
+//   sink once a second, as a service that calls another (see server.mjs); BENCH_TRACEPARENT=1 sends every request
+//   (to every variant, bare included) with a W3C traceparent, one in ten sampled, as the requests a service inside a
+//   fleet traced at Spring's default receives: the server then joins those traces instead of starting its own
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +33,10 @@ const VARIANTS = (process.env.VARIANTS ?? DEFAULT_HTTP_VARIANTS.join(',')).split
 if (!VARIANTS.some((v) => v.name === 'bare')) VARIANTS.unshift(variantOf('bare'));
 const FRAMEWORKS = (process.env.FRAMEWORKS ?? 'express,fastify').split(',');
 const loadStart = load();
+// BENCH_TRACEPARENT=1: the incoming trace contexts, drawn once (ids random, one in ten sampled), cycled through.
+const hex = (n) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
+const PARENTS =
+  process.env.BENCH_TRACEPARENT === '1' ? Array.from({ length: 1000 }, (_, i) => `00-${hex(32)}-${hex(16)}-${i % 10 === 0 ? '01' : '00'}`) : undefined;
 
 const sink = await startSink();
 // Variables that would change what a variant measures are not inherited: each variant sets its own.
@@ -58,7 +64,15 @@ async function round(framework, variant) {
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     duration: SECONDS,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/orders/${(i++ % 1000) + 1}` }) }],
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => {
+          const n = i++ % 1000;
+          return PARENTS ? { ...req, path: `/orders/${n + 1}`, headers: { ...req.headers, traceparent: PARENTS[n] } } : { ...req, path: `/orders/${n + 1}` };
+        },
+      },
+    ],
   });
   child.stdin.end('stop\n');
   const [code] = await exit;
@@ -80,7 +94,8 @@ async function round(framework, variant) {
 console.log(
   `load average ${loadStart.join(' ')}; HTTP overhead, node ${process.version}, ${ROUNDS} rounds x ${SECONDS}s, ` +
     `${CONNECTIONS} connections, GET /orders/:id` + (PIN ? ', load generator on CPU 0, server on CPU 1' : '') +
-    (process.env.BENCH_OUTGOING_MS ? `, every server (bare too) makes one outgoing GET every ${process.env.BENCH_OUTGOING_MS} ms` : ''),
+    (process.env.BENCH_OUTGOING_MS ? `, every server (bare too) makes one outgoing GET every ${process.env.BENCH_OUTGOING_MS} ms` : '') +
+    (PARENTS ? ', every request with a W3C traceparent (one in ten sampled)' : ''),
 );
 const COLUMNS = [
   'variant',
@@ -187,7 +202,8 @@ for (const framework of FRAMEWORKS) {
     headline,
     notes: [
       `${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, autocannon in the runner's process; each variant a fresh server process per round, the order alternated per round; medians over rounds.` +
-        (PIN ? ' Load generator (and sink) on CPU 0, server on CPU 1.' : ''),
+        (PIN ? ' Load generator (and sink) on CPU 0, server on CPU 1.' : '') +
+        (PARENTS ? ' Every request (bare included) carries a W3C traceparent, one in ten sampled, as inside a fleet traced at 10%.' : ''),
       'Ratio to bare: median req/s over bare\'s median; in brackets each round against the same round\'s bare. CPU µs/req: process.cpuUsage() of the server (every thread, log shipping workers included) from listening to stop, over requests served: the figure a busy machine disturbs least. RSS after load, before shutdown.',
       'Spans and log lines are counted by the sink after each server flushed on stop; a log line per request is expected for the log variants. OpenTelemetry auto-instrumentation makes several spans per Express request (middleware, handler); for Fastify (no Fastify instrumentation in auto-instrumentations-node) only the HTTP server span.',
       "Log lines the peer can lose on a clean shutdown: pino-loki's close() pushes what its buffer holds but does not wait for a push its timer started just before, and thread-stream's worker calls process.exit() as soon as close() resolves, cutting that push off (up to one batch interval of lines).",
