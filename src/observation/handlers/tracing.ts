@@ -31,7 +31,6 @@ import type {
   TraceState,
 } from '@opentelemetry/api';
 import { otelApi } from '../../core/otel-api.js';
-import { validSpanIds } from '../../core/span-ids.js';
 import { handlerKey, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
 import type { NodeCallback, ObservationHandler } from '../handler.js';
 import { contextWithSpan, EMPTY_CONTEXT } from './span-context.js';
@@ -171,7 +170,7 @@ export class TracingObservationHandler implements ObservationHandler {
     if (sampler === undefined || parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
     const parentSpan = trace.getSpan(parent);
     const parentContext = parentSpan === undefined ? undefined : parentSpan.spanContext();
-    if (parentContext !== undefined && validSpanIds(parentContext.traceId, parentContext.spanId)) {
+    if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
       if ((parentContext.traceFlags & SAMPLED) !== 0) return undefined;
       return trace.wrapSpanContext(sampler.unsampledChild(parentContext.traceId, parentContext.traceState));
     }
