@@ -3,11 +3,12 @@
  * (`00-<32 hex>-<16 hex>-<2 hex>`, 55 characters) without a regular expression. OpenTelemetry's propagator runs a
  * regular expression with look-aheads and five captures on every received header: its match array and captures
  * were the largest allocation of extracting a consumed Kafka record's context (about 250 of 600 bytes), and the
- * parse takes 230 instead of 320 ns here (Node 24; docs/benchmarks.md, "Fifth look"). Every header of another length (surrounding whitespace, a later version's extra fields) is
- * left to OpenTelemetry's `parseTraceParent`, so what is accepted is the same as with its propagator alone; injection
- * and `fields()` are its propagator's. `test/unit/tracing/w3c-propagator.test.ts` compares the two on generated and
- * malformed headers. (Its other regular expressions, the id checks of `isSpanContextValid`, stay: a character loop
- * in their place measured slower, 170 against 72 ns for a pair of ids on Node 24.)
+ * parse takes 230 instead of 320 ns here (Node 24; docs/benchmarks.md, "Fifth look"). Every header of another
+ * length (surrounding whitespace, a later version's extra fields) is left to OpenTelemetry's `parseTraceParent`, so
+ * what is accepted is the same as with its propagator alone; injection and `fields()` are its propagator's.
+ * `test/unit/tracing/w3c-propagator.test.ts` compares the two on generated and malformed headers. (Its other regular
+ * expressions, the id checks of `isSpanContextValid`, stay: a character loop in their place measured slower, 170
+ * against 72 ns for a pair of ids on Node 24.)
  */
 import type { Context, SpanContext, TextMapGetter, TextMapPropagator, TextMapSetter, TraceAPI } from '@opentelemetry/api';
 import type * as Core from '@opentelemetry/core';
@@ -53,6 +54,7 @@ export function parseCanonicalTraceParent(value: string): Parsed | null {
   return { traceId: value.slice(3, 35), spanId: value.slice(36, 52), traceFlags: f0 * 16 + f1 };
 }
 
+/** OpenTelemetry's W3C propagator with the 55-character `traceparent` parsed as above. */
 export class W3CPropagator implements TextMapPropagator {
   readonly #otel: TextMapPropagator;
   readonly #core: typeof Core;
@@ -75,7 +77,9 @@ export class W3CPropagator implements TextMapPropagator {
     const traceParent: unknown = Array.isArray(header) ? header[0] : header;
     if (typeof traceParent !== 'string') return context;
     const parsed =
-      traceParent.length === CANONICAL_LENGTH ? parseCanonicalTraceParent(traceParent) : this.#core.parseTraceParent(traceParent);
+      traceParent.length === CANONICAL_LENGTH
+        ? parseCanonicalTraceParent(traceParent)
+        : this.#core.parseTraceParent(traceParent);
     if (!parsed) return context;
     const spanContext: SpanContext = parsed;
     spanContext.isRemote = true;
