@@ -17,9 +17,9 @@
 //   WARMUP=10000 node benchmarks/kafka/run.mjs profile <variant> [messages=50000] [top=25]
 //
 // Every process first produces and consumes `warmup` records of the same kind, unmeasured: the figures are a
-// running service's (code optimised, lazily loaded modules loaded), not its first seconds'. A run of 30,000
-// records without it measured a third to a half of its time in that warm-up for the instrumented variants
-// (docs/benchmarks.md); `warmup` 0 measures the cold start.
+// running service's (code optimised, lazily loaded modules loaded), not its first seconds'; `warmup` 0 measures the
+// cold start. The consumer fetches kafkajs's default 1 MiB a partition (KAFKA_FETCH_BYTES overrides it), so the
+// measured records are fetched and decoded inside the measurement (docs/benchmarks.md, "Fifth look").
 //
 // `profile` runs one variant once with the CPU profiler on during each phase (produce, consume) and prints the top
 // frames by self time and nodemeter's frames by inclusive time, per record; the .cpuprofile files stay in the
