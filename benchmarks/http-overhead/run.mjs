@@ -20,6 +20,7 @@ import autocannon from 'autocannon';
 import { startSink } from '../utils/sink.mjs';
 import { load, median, writeBenchJson } from '../utils/bench-json.mjs';
 import { DEFAULT_HTTP_VARIANTS, variantOf } from '../utils/http-variants.mjs';
+import { traceparents } from '../utils/traceparents.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -34,9 +35,7 @@ if (!VARIANTS.some((v) => v.name === 'bare')) VARIANTS.unshift(variantOf('bare')
 const FRAMEWORKS = (process.env.FRAMEWORKS ?? 'express,fastify').split(',');
 const loadStart = load();
 // BENCH_TRACEPARENT=1: the incoming trace contexts, drawn once (ids random, one in ten sampled), cycled through.
-const hex = (n) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
-const PARENTS =
-  process.env.BENCH_TRACEPARENT === '1' ? Array.from({ length: 1000 }, (_, i) => `00-${hex(32)}-${hex(16)}-${i % 10 === 0 ? '01' : '00'}`) : undefined;
+const PARENTS = process.env.BENCH_TRACEPARENT === '1' ? traceparents(1000) : undefined;
 
 const sink = await startSink();
 // Variables that would change what a variant measures are not inherited: each variant sets its own.

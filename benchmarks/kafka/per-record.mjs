@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startSink } from '../utils/sink.mjs';
+import { traceparents } from '../utils/traceparents.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const PHASES = ['produce', 'consume', 'consume-noheaders', 'batch'];
@@ -40,7 +41,7 @@ if (process.argv[2] === '--child') {
     producer = nm.kafka.producer(producer, { clientId: 'bench' });
     consumer = nm.kafka.consumer(fake, { groupId: 'bench', clientId: 'bench' });
   }
-  const hex = (len) => Array.from({ length: len }, () => '0123456789abcdef'[(Math.random() * 16) | 0]).join('');
+  const parents = traceparents(1000);
   const record = (i, headers) => ({
     key: Buffer.from(String(i)),
     value: payload,
@@ -48,7 +49,7 @@ if (process.argv[2] === '--child') {
     attributes: 0,
     offset: String(i),
     size: 0,
-    headers: headers ? { traceparent: Buffer.from(`00-${hex(32)}-${hex(16)}-${i % 10 === 0 ? '01' : '00'}`) } : {},
+    headers: headers ? { traceparent: Buffer.from(parents[i % 1000]) } : {},
   });
   const withHeaders = Array.from({ length: 1000 }, (_, i) => record(i, true));
   const without = Array.from({ length: 1000 }, (_, i) => record(i, false));

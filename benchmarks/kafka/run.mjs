@@ -32,6 +32,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSink } from '../utils/sink.mjs';
+import { traceparents } from '../utils/traceparents.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
@@ -96,13 +97,8 @@ if (process.argv[2] === '--child') {
   const topic = `bench-${variant}-${r}-${process.pid}`;
   await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
   const payload = Buffer.alloc(64, 'x');
-  const hex = (len) => {
-    let s = '';
-    for (let i = 0; i < len; i++) s += '0123456789abcdef'[(Math.random() * 16) | 0];
-    return s;
-  };
   // Drawn before the measurement, so the variant pays for carrying the header, not for making ids.
-  const parents = Array.from({ length: 1000 }, (_, i) => `00-${hex(32)}-${hex(16)}-${i % 10 === 0 ? '01' : '00'}`);
+  const parents = traceparents(1000);
   let drawn = 0;
   const traceparent = () => parents[drawn++ % 1000];
   const producer = kafka.producer();
