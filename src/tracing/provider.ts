@@ -8,13 +8,14 @@
  */
 import type { Context, Tracer } from '@opentelemetry/api';
 import { otelApi } from '../core/otel-api.js';
-import type { BatchSpanProcessor, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { BatchSpanProcessor, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedTracingConfig } from './options.js';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
 import { VERSION } from '../core/version.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { sendInBraveShape } from './compat/exporter-zipkin.js';
+import { EndedSpanProcessor } from './ended-span.js';
 import { CountingExporter } from './exporter.js';
 import { createHeadSampling, type HeadSampler } from './head-sampler.js';
 import { zipkinOverKafka } from './kafka-sender.js';
@@ -73,7 +74,7 @@ export function setupTracing(
   // Export failures already reported as SPAN_EXPORT_FAILED: the flush at shutdown fails with the same error, and a
   // service without a Zipkin should see one warning that says what to do, not a second one without advice.
   const reported = new WeakSet<object>();
-  const spanProcessors: InstanceType<typeof BatchSpanProcessor>[] = [];
+  const spanProcessors: SpanProcessor[] = [];
   const timeoutMs = config.export.exportTimeoutMs;
   // One bounded, counting batch processor per exporter (Zipkin over HTTP or Kafka, OTLP): a slow one never holds
   // the other's spans. `target` names the destination in warnings; `url` gets the HTTP socket timeout.
@@ -99,7 +100,7 @@ export function setupTracing(
       },
       { endpoint: url, timeoutMs },
     );
-    spanProcessors.push(
+    spanProcessors.push(new EndedSpanProcessor(
       new sdkTraceBase.BatchSpanProcessor(exporter, {
         maxQueueSize: config.export.maxQueueSize,
         maxExportBatchSize: config.export.maxExportBatchSize,
@@ -107,7 +108,7 @@ export function setupTracing(
         exportTimeoutMillis: config.export.exportTimeoutMs,
         selfObsMeterProvider: selfObservabilityMeterProvider(registry, spans),
       } as ConstructorParameters<typeof BatchSpanProcessor>[1]),
-    );
+    ));
   };
   if (config.zipkin.enabled && config.zipkin.transport === 'kafka') {
     const { bootstrapServers, topic } = config.zipkin.kafka;
