@@ -5,6 +5,7 @@
 //   metrics    runtime + HTTP metrics, tracing off
 //   traces10   metrics + traces sampled at 10% (Spring's default), exported to the Zipkin-compatible sink
 //   traces100  metrics + traces sampled at 100%
+//   traces0    metrics + tracing on, nothing sampled (probability 0): what the sampled spans add is traces10 minus it
 //   otel10     OpenTelemetry auto-instrumentation, 10% sampled, Zipkin exporter (started with its `--import`)
 // `<variant>-before`: the same nodemeter variant on an earlier build (NM_BEFORE: its index.js). NM_AFTER: the
 // build to measure (default: the package itself).
@@ -25,7 +26,7 @@ let nm;
 if (variant === 'metrics' || variant.startsWith('traces')) {
   const { instrument } = await import(entry);
   const tracing = variant.startsWith('traces')
-    ? { samplingProbability: variant === 'traces100' ? 1 : 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } }
+    ? { samplingProbability: variant === 'traces100' ? 1 : variant === 'traces0' ? 0 : 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } }
     : { enabled: false };
   nm = instrument({ serviceName: 'bench', diagLevel: 'error', tracing });
 }
