@@ -119,7 +119,8 @@ console.log(
 );
 const tables = [];
 const COLUMNS = [
-  'variant', 'RSS MiB after load', 'RSS over bare', 'at listen: RSS / heap used', 'new space MiB', 'old space MiB',
+  'variant', 'RSS MiB after load', 'RSS over bare', 'at listen: RSS / heap used', 'new space MiB',
+  'bytes surviving scavenges per request (scavenges)', 'old space MiB',
   'code space MiB', 'heap used after GC', 'external', 'seconds', 'CPU µs/req', 'spans exported / dropped',
 ];
 for (const framework of FRAMEWORKS) {
@@ -140,6 +141,7 @@ for (const framework of FRAMEWORKS) {
       v === 'bare' ? '' : signed(rss - bareRss),
       `${f1(m(v, (x) => x.atListen.rss))} / ${f1(m(v, (x) => x.atListen.heapUsed))}`,
       `${f1(m(v, (x) => x.afterLoad.spaces.new_space.size))} (used ${f1(m(v, (x) => x.afterLoad.spaces.new_space.used))})`,
+      `${m(v, (x) => x.gc.survived / Math.max(1, x.requests)).toFixed(0)} (${m(v, (x) => x.gc.scavenges)})`,
       `${f1(m(v, (x) => x.afterLoad.spaces.old_space.size))} (used ${f1(m(v, (x) => x.afterLoad.spaces.old_space.used))})`,
       f1(m(v, (x) => x.afterLoad.spaces.code_space.size)),
       f1(m(v, (x) => x.afterGc.heapUsed)),
@@ -171,7 +173,10 @@ for (const framework of FRAMEWORKS) {
     headline,
     notes: [
       `${ROUNDS} rounds x ${LOAD}, ${CONNECTIONS} connections, GET /orders/:id; medians (per-round RSS in brackets).`,
-      'New space is sized by V8 after the allocation rate (up to its maximum semi-space): it is not retained data. ' +
+      'New space is sized by V8 after what survives scavenges: it grows (up to its maximum semi-space) each time the ' +
+        'bytes that survived since its last growth exceed its capacity, and does not shrink while allocation stays fast; ' +
+        'it is not retained data. Bytes surviving scavenges per request (copied within the young generation or ' +
+        'promoted, from V8\'s GC profiler over the load) decide how far it grows for a given load. ' +
         '"Heap used after GC" is what stays reachable after a full GC.',
     ],
   });
