@@ -1,0 +1,64 @@
+// Bytes a sampled span keeps on the heap while it waits in the batch for export: an HTTP server span (four tags and
+// a URL, as the HTTP integration writes them), 100% sampled, held by a batch that never fills (no export), heap
+// after a full GC with and without the spans, per span. Each build in its own process.
+//
+//   node benchmarks/tracing/held-span.mjs [spans=50000]
+//   BUILDS=after,before (NM_AFTER / NM_BEFORE: index.js of the builds; default: this package only)
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SELF = fileURLToPath(import.meta.url);
+
+if (process.argv[2] === '--child') {
+  const [, , , entry, n] = process.argv;
+  const nodemeter = await import(entry);
+  const nm = nodemeter.instrument({
+    serviceName: 'bench',
+    diagLevel: 'error',
+    logging: { console: false },
+    tracing: {
+      samplingProbability: 1,
+      zipkin: { endpoint: 'http://127.0.0.1:9/api/v2/spans' },
+      export: { maxQueueSize: 1_000_000, maxExportBatchSize: 1_000_000, scheduledDelayMs: 3_600_000 },
+    },
+  });
+  const convention = {
+    name: 'http.server.requests',
+    lowCardinalityKeyNames: ['method', 'outcome', 'status', 'uri'],
+    lowCardinalityValues(_c, out) {
+      out[0] = 'GET';
+      out[1] = 'SUCCESS';
+      out[2] = '200';
+      out[3] = '/orders/{id}';
+    },
+    highCardinality: () => ({ 'http.url': '/orders/1' }),
+    contextualName: () => 'http get /orders/{id}',
+  };
+  const getter = { get: (c, k) => c[k], keys: (c) => Object.keys(c) };
+  class Served extends nodemeter.ReceiverContext {
+    kind = 'server';
+    convention = convention;
+  }
+  const work = () => 1;
+  const observe = (count) => {
+    for (let i = 0; i < count; i++) nm.observations.observe(new Served({}, getter), work);
+  };
+  observe(1000); // code optimised, lazily made objects made
+  globalThis.gc();
+  globalThis.gc();
+  const before = process.memoryUsage().heapUsed;
+  observe(Number(n));
+  globalThis.gc();
+  globalThis.gc();
+  process.stdout.write(`${((process.memoryUsage().heapUsed - before) / Number(n)).toFixed(0)}\n`);
+  process.exit(0);
+}
+
+const N = process.argv[2] ?? '50000';
+const builds = (process.env.BUILDS ?? 'after').split(',');
+const entryOf = (b) => (b === 'before' ? process.env.NM_BEFORE : (process.env.NM_AFTER ?? 'nodemeter'));
+console.log(`node ${process.version}; ${N} sampled HTTP server spans held in the batch`);
+for (const b of builds) {
+  const r = spawnSync(process.execPath, ['--expose-gc', SELF, '--child', entryOf(b), N], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  console.log(`  ${b.padEnd(8)} ${r.stdout.trim()} bytes a held span`);
+}
