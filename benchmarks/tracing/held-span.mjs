@@ -6,6 +6,7 @@
 //   BUILDS=after,before (NM_AFTER / NM_BEFORE: index.js of the builds; default: this package only)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { servedRequests } from '../utils/served-requests.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -22,27 +23,7 @@ if (process.argv[2] === '--child') {
       export: { maxQueueSize: 1_000_000, maxExportBatchSize: 1_000_000, scheduledDelayMs: 3_600_000 },
     },
   });
-  const convention = {
-    name: 'http.server.requests',
-    lowCardinalityKeyNames: ['method', 'outcome', 'status', 'uri'],
-    lowCardinalityValues(_c, out) {
-      out[0] = 'GET';
-      out[1] = 'SUCCESS';
-      out[2] = '200';
-      out[3] = '/orders/{id}';
-    },
-    highCardinality: () => ({ 'http.url': '/orders/1' }),
-    contextualName: () => 'http get /orders/{id}',
-  };
-  const getter = { get: (c, k) => c[k], keys: (c) => Object.keys(c) };
-  class Served extends nodemeter.ReceiverContext {
-    kind = 'server';
-    convention = convention;
-  }
-  const work = () => 1;
-  const observe = (count) => {
-    for (let i = 0; i < count; i++) nm.observations.observe(new Served({}, getter), work);
-  };
+  const observe = servedRequests(nodemeter, nm);
   observe(1000); // code optimised, lazily made objects made
   globalThis.gc();
   globalThis.gc();

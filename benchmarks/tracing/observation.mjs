@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { load, writeBenchJson } from '../utils/bench-json.mjs';
+import { servedRequests } from '../utils/served-requests.mjs';
 import { startSink } from '../utils/sink.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -21,28 +22,9 @@ if (process.argv[2] === '--child') {
   const nodemeter = await import(entry);
   const tracing = variant === 'off' ? { enabled: false } : { samplingProbability: Number(variant.slice(1)), zipkin: { endpoint: `${zipkin}/api/v2/spans` } };
   const nm = nodemeter.instrument({ serviceName: 'bench', diagLevel: 'error', tracing, logging: { console: false } });
-  const convention = {
-    name: 'http.server.requests',
-    lowCardinalityKeyNames: ['method', 'outcome', 'status', 'uri'],
-    lowCardinalityValues(_c, out) {
-      out[0] = 'GET';
-      out[1] = 'SUCCESS';
-      out[2] = '200';
-      out[3] = '/orders/{id}';
-    },
-    highCardinality: () => ({ 'http.url': '/orders/1' }),
-    contextualName: () => 'http get /orders/{id}',
-  };
-  const getter = { get: (c, k) => c[k], keys: (c) => Object.keys(c) };
-  class Served extends nodemeter.ReceiverContext {
-    kind = 'server';
-    convention = convention;
-  }
-  const work = () => 1;
   const count = Number(n);
-  const run = () => {
-    for (let i = 0; i < count; i++) nm.observations.observe(new Served({}, getter), work);
-  };
+  const observe = servedRequests(nodemeter, nm);
+  const run = () => observe(count);
   run(); // warm-up (JIT)
   const before = process.cpuUsage();
   run();
