@@ -16,7 +16,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Diag } from '../core/diag.js';
 import { Warnings } from '../core/warnings.js';
-import type { ObservationContext } from './context.js';
+import { contextState, type ObservationContext } from './context.js';
 import type { NodeCallback, ObservationHandler } from './handler.js';
 
 /** @since 0.1.0 */
@@ -182,9 +182,11 @@ class DefaultObservationRegistry implements ObservationRegistry {
   }
 
   start(context: ObservationContext): void {
-    if (context.started) return;
-    context.started = true;
-    context.startMs = performance.now();
+    // The state read once: contexts come in as many hidden classes as the service has kinds of observation.
+    const state = contextState(context);
+    if (state.started) return;
+    state.started = true;
+    state.startMs = performance.now();
     const handlers = this.#handlers;
     for (let i = 0; i < handlers.length; i++) {
       const h = handlers[i] as ObservationHandler;
@@ -199,7 +201,7 @@ class DefaultObservationRegistry implements ObservationRegistry {
   }
 
   error(context: ObservationContext, error: unknown): void {
-    context.error = error;
+    contextState(context).error = error;
     const handlers = this.#handlers;
     for (let i = 0; i < handlers.length; i++) {
       const h = handlers[i] as ObservationHandler;
@@ -231,9 +233,10 @@ class DefaultObservationRegistry implements ObservationRegistry {
 
   /** `failed` and not `error !== undefined`: what was thrown is recorded even if it is undefined or null. */
   #stop(context: ObservationContext, error: unknown, failed: boolean): void {
-    if (context.stopped) return;
+    const state = contextState(context);
+    if (state.stopped) return;
     if (failed) this.error(context, error);
-    context.stopped = true;
+    state.stopped = true;
     const handlers = this.#handlers;
     let low: string[] | undefined;
     let owned = false;

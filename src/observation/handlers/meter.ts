@@ -18,7 +18,7 @@ import type { Counter } from '../../metrics/counter.js';
 import type { LongTask, LongTaskTimer, LongTaskTimerChild } from '../../metrics/long-task-timer.js';
 import type { MeterRegistry } from '../../metrics/registry.js';
 import type { Timer, TimerChild } from '../../metrics/timer.js';
-import { handlerKey, type ObservationContext } from '../context.js';
+import { contextState, getSlot, handlerKey, putSlot, type ObservationContext } from '../context.js';
 import { errorTag, type ObservationConvention } from '../convention.js';
 import type { ObservationHandler } from '../handler.js';
 import { sampledIds } from './exemplar-sampler.js';
@@ -49,6 +49,9 @@ interface Meters {
   timerTree: Tree<TimerChild>;
   activeTree: Tree<LongTaskTimerChild>;
   keys: readonly string[];
+  /** The convention's name and number of low-cardinality keys (read here, not from each context's convention). */
+  name: string;
+  lowCount: number;
   values: string[];
   withError: boolean;
   /** Per key index: the values seen and the limit, for limited keys. */
@@ -104,30 +107,33 @@ export class MeterObservationHandler implements ObservationHandler {
   }
 
   onStart(context: ObservationContext): void {
-    const m = this.#metersOf(context.convention);
+    const convention = context.convention;
+    const m = this.#metersOf(convention);
     if (!m.active) return;
     // The in-flight timer is tagged with the values as they are at start (the route is not known yet): the one
     // convention call outside the registry's shared call at stop, and only for conventions with an active timer.
-    context.convention.lowCardinalityValues(context, m.values);
-    const n = context.convention.lowCardinalityKeyNames.length;
-    if (!this.#allowed(m, context.convention.name, n, false)) return;
+    convention.lowCardinalityValues(context, m.values);
+    const n = m.lowCount;
+    if (!this.#allowed(m, m.name, n, false)) return;
     const child = lookup(m.activeTree, m.values, n, () => (m.active as LongTaskTimer).child(labelsOf(m.keys, m.values, n)));
-    context.put(kActiveTask, child.start(context.startMs));
+    const state = contextState(context);
+    putSlot(state, kActiveTask, child.start(state.startMs));
   }
 
   onStop(context: ObservationContext, low: readonly string[]): void {
-    const task = context.get(kActiveTask);
+    const state = contextState(context);
+    const task = getSlot(state, kActiveTask);
     if (task !== undefined) {
       task.stop();
-      context.put(kActiveTask, undefined);
+      putSlot(state, kActiveTask, undefined);
     }
-    const seconds = (performance.now() - context.startMs) / 1000;
+    const seconds = (performance.now() - state.startMs) / 1000;
     const m = this.#metersOf(context.convention);
     const n = m.keys.length;
     // The registry's values, shared with the other handlers; copied, since the error tag is appended here.
-    for (let i = 0, k = context.convention.lowCardinalityKeyNames.length; i < k; i++) m.values[i] = low[i] as string;
-    if (m.withError) m.values[n - 1] = errorTag(context.error);
-    if (!this.#allowed(m, context.convention.name, m.withError ? n - 1 : n, true)) return;
+    for (let i = 0, k = m.lowCount; i < k; i++) m.values[i] = low[i] as string;
+    if (m.withError) m.values[n - 1] = errorTag(state.error);
+    if (!this.#allowed(m, m.name, m.withError ? n - 1 : n, true)) return;
     const child = lookup(m.timerTree, m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n)));
     if (this.#options.exemplars === true) child.record(seconds, sampledIds(observationSpan(context)?.spanContext()) ?? null);
     else child.record(seconds);
@@ -175,6 +181,8 @@ export class MeterObservationHandler implements ObservationHandler {
       timerTree: new Map(),
       activeTree: new Map(),
       keys,
+      name: convention.name,
+      lowCount: convention.lowCardinalityKeyNames.length,
       values: new Array<string>(keys.length).fill(''),
       limits: keys.map((k) => (limitsOfMeter[k] !== undefined ? { seen: new Set<string>(), max: limitsOfMeter[k] as number } : undefined)),
     };

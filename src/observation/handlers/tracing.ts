@@ -31,7 +31,7 @@ import type {
   TraceState,
 } from '@opentelemetry/api';
 import { otelApi } from '../../core/otel-api.js';
-import { handlerKey, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
+import { contextState, getSlot, handlerKey, putSlot, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
 import type { NodeCallback, ObservationHandler } from '../handler.js';
 import { contextWithSpan, EMPTY_CONTEXT } from './span-context.js';
 
@@ -60,7 +60,7 @@ const kParent = handlerKey<Context>('tracing.parent');
  * @internal
  */
 export function observationSpan(ctx: ObservationContext): Span | undefined {
-  return ctx.get(kSpan);
+  return getSlot(contextState(ctx), kSpan);
 }
 
 const KINDS: Record<ObservationKind, SpanKind> = {
@@ -152,9 +152,10 @@ export class TracingObservationHandler implements ObservationHandler {
     }
     const span = this.#unsampled(parent) ?? this.#tracer.startSpan(ctx.convention.contextualName(ctx), { kind: KINDS[ctx.kind] }, parent);
     const traceContext = contextWithSpan(parent, span);
-    ctx.put(kSpan, span);
-    ctx.put(kTraceContext, traceContext);
-    ctx.put(kParent, parent);
+    const state = contextState(ctx);
+    putSlot(state, kSpan, span);
+    putSlot(state, kTraceContext, traceContext);
+    putSlot(state, kParent, parent);
     if (ctx instanceof SenderContext) {
       propagation.inject(traceContext, ctx.carrier, ctx.setter as TextMapSetter);
     }
@@ -179,20 +180,22 @@ export class TracingObservationHandler implements ObservationHandler {
   }
 
   onStop(ctx: ObservationContext, values: readonly string[]): void {
-    const span = ctx.get(kSpan);
+    const state = contextState(ctx);
+    const span = getSlot(state, kSpan);
     if (span === undefined) return;
     if (span.isRecording()) {
       const convention = ctx.convention;
       const keys = convention.spanKeyNames ?? convention.lowCardinalityKeyNames;
       for (let i = 0; i < keys.length; i++) span.setAttribute(keys[i] as string, values[i] as string);
       span.setAttributes(convention.highCardinality(ctx));
-      if (ctx.remoteServiceName !== undefined) span.setAttribute('peer.service', ctx.remoteServiceName);
+      if (state.remoteServiceName !== undefined) span.setAttribute('peer.service', state.remoteServiceName);
       span.updateName(convention.contextualName(ctx));
-      const failed = convention.isError ? convention.isError(ctx) : ctx.error !== undefined;
+      const error = state.error;
+      const failed = convention.isError ? convention.isError(ctx) : error !== undefined;
       if (failed) {
         span.setStatus({
           code: STATUS_ERROR,
-          message: ctx.error !== undefined ? errorMessage(ctx.error) : (values[keys.indexOf('status')] ?? 'error'),
+          message: error !== undefined ? errorMessage(error) : (values[keys.indexOf('status')] ?? 'error'),
         });
       }
     }
@@ -204,12 +207,12 @@ export class TracingObservationHandler implements ObservationHandler {
    * again around their hooks): `fn` runs as it is, without a second context switch around it.
    */
   inScope<A, T>(ctx: ObservationContext, fn: (arg: A) => T, arg: A): T {
-    const traceContext = ctx.get(kTraceContext);
+    const traceContext = getSlot(contextState(ctx), kTraceContext);
     return traceContext === undefined || context.active() === traceContext ? fn(arg) : context.with(traceContext, fn, undefined, arg);
   }
 
   enterScope(ctx: ObservationContext): void {
-    const traceContext = ctx.get(kTraceContext);
+    const traceContext = getSlot(contextState(ctx), kTraceContext);
     if (traceContext !== undefined && this.#enter !== undefined) this.#enter(traceContext);
   }
 
@@ -220,13 +223,13 @@ export class TracingObservationHandler implements ObservationHandler {
 
   /** Driver callbacks run in the context their query was issued from, not in the socket's. */
   inParentScope(ctx: ObservationContext, fn: NodeCallback, thisArg: unknown, err: unknown, a: unknown, b: unknown): unknown {
-    const parent = ctx.get(kParent);
+    const parent = getSlot(contextState(ctx), kParent);
     return parent === undefined ? fn.call(thisArg, err, a, b) : context.with(parent, fn, thisArg, err, a, b);
   }
 
   /** Listeners added to the emitter later run in this observation's context (request body events). */
   bindEmitter(ctx: ObservationContext, emitter: EventEmitter): void {
-    const traceContext = ctx.get(kTraceContext);
+    const traceContext = getSlot(contextState(ctx), kTraceContext);
     if (traceContext !== undefined) context.bind(traceContext, emitter);
   }
 }
