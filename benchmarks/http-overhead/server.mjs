@@ -121,15 +121,29 @@ if (framework === 'express') {
 } else {
   throw new Error(`unknown framework ${framework} (express or fastify)`);
 }
-// BENCH_OUTGOING_MS: one outgoing GET every that many ms (to the sink's /downstream), as a service that calls
+// BENCH_OUTGOING_MS: one outgoing call every that many ms (to the sink's /downstream), as a service that calls
 // another does. Node's http code is shared by server responses and client requests (OutgoingMessage): a process that
 // has made one outgoing call serves its own requests more slowly, instrumented or not, and an exporting variant
-// makes such calls of its own (docs/benchmarks.md, "Fourth look"). Off by default.
+// makes such calls of its own (docs/benchmarks.md, "Fourth look" and "Seventh look"). BENCH_OUTGOING_KIND says how:
+// `http` (http.get, the default), `fetch`, or `net` (a TCP connection writing the request's bytes, no HTTP client).
+// Off by default.
 if (process.env.BENCH_OUTGOING_MS) {
+  const kind = process.env.BENCH_OUTGOING_KIND ?? 'http';
   const { get } = require('node:http');
-  setInterval(() => {
-    get(`${sink}/downstream`, (res) => res.resume()).on('error', () => {});
-  }, Number(process.env.BENCH_OUTGOING_MS)).unref();
+  const { connect } = require('node:net');
+  const target = new URL(sink);
+  const call = {
+    http: () => get(`${sink}/downstream`, (res) => res.resume()).on('error', () => {}),
+    fetch: () => fetch(`${sink}/downstream`).then((res) => res.arrayBuffer()).catch(() => {}),
+    net: () => {
+      const socket = connect(Number(target.port), target.hostname, () =>
+        socket.end(`GET /downstream HTTP/1.1\r\nHost: ${target.host}\r\nConnection: close\r\n\r\n`),
+      );
+      socket.on('data', () => {}).on('error', () => {});
+    },
+  }[kind];
+  if (call === undefined) throw new Error(`BENCH_OUTGOING_KIND must be http, fetch or net, not ${kind}`);
+  setInterval(call, Number(process.env.BENCH_OUTGOING_MS)).unref();
 }
 // CPU of the server from here on, so start-up is not counted: cpu µs per request is the figure a busy machine
 // disturbs least (throughput also depends on how much of the core the server got). process.cpuUsage() counts every

@@ -4,6 +4,9 @@
 // an HTTP run on a busy machine. Each variant runs in its own process; variants alternate per round; medians.
 //
 //   node benchmarks/tracing/observation.mjs [rounds=5] [observations=200000]
+//   VARIANTS=off,p0,p0.1,p1,off+4,p0.1+4 (default): tracing off, or on at that sampling probability; `+n`: one
+//   observation of another kind every 1,000 (n kinds in turn: client, producer, consumer, internal), as a service
+//   that also calls out, produces and consumes observes (benchmarks/utils/served-requests.mjs)
 //   BUILDS=after,before (NM_AFTER / NM_BEFORE: dist/index.js of the builds; default: this package's dist only)
 //   BENCH_JSON=<file>: the results also as JSON, in the format of benchmarks/utils/bench-json.mjs
 import { spawn } from 'node:child_process';
@@ -15,15 +18,16 @@ import { servedRequests } from '../utils/served-requests.mjs';
 import { startSink } from '../utils/sink.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
-const VARIANTS = (process.env.VARIANTS ?? 'off,p0,p0.1,p1').split(',');
+const VARIANTS = (process.env.VARIANTS ?? 'off,p0,p0.1,p1,off+4,p0.1+4').split(',');
 
 if (process.argv[2] === '--child') {
   const [, , , entry, variant, zipkin, n] = process.argv;
   const nodemeter = await import(entry);
-  const tracing = variant === 'off' ? { enabled: false } : { samplingProbability: Number(variant.slice(1)), zipkin: { endpoint: `${zipkin}/api/v2/spans` } };
+  const [sampling, kinds = '0'] = variant.split('+');
+  const tracing = sampling === 'off' ? { enabled: false } : { samplingProbability: Number(sampling.slice(1)), zipkin: { endpoint: `${zipkin}/api/v2/spans` } };
   const nm = nodemeter.instrument({ serviceName: 'bench', diagLevel: 'error', tracing, logging: { console: false } });
   const count = Number(n);
-  const observe = servedRequests(nodemeter, nm);
+  const observe = servedRequests(nodemeter, nm, { otherKinds: Number(kinds) });
   const run = () => observe(count);
   run(); // warm-up (JIT)
   const before = process.cpuUsage();
@@ -61,8 +65,9 @@ for (const [k, xs] of results) console.log(`  ${k.padEnd(22)} ${median(xs).toFix
 
 const LABELS = { off: 'tracing off (metrics only)', p0: 'tracing on, always_off (probability 0)', 'p0.1': 'tracing on, 10% sampled (the default)', p1: 'tracing on, 100% sampled' };
 const labelOf = (k) => {
-  const [b, v] = k.split(' ');
-  const what = LABELS[v] ?? `tracing ${v}`;
+  const [b, variant] = k.split(' ');
+  const [v, kinds] = variant.split('+');
+  const what = `${LABELS[v] ?? `tracing ${v}`}${kinds ? `, among ${kinds} other kinds of observation (one in 1,000)` : ''}`;
   return builds.length > 1 ? `${what}, ${b}` : what;
 };
 const base = process.argv.slice(2).join(' ');

@@ -146,11 +146,17 @@ export const HTTP_VARIANTS = {
 
 export const DEFAULT_HTTP_VARIANTS = ['bare', 'peer-metrics', 'otel10', 'otel100', 'metrics', 'traces10', 'zero10', 'traces100', 'logs100', 'otel-all3'];
 
-/** `<name>-before`: the same variant on an earlier build (NM_BEFORE), in the same rounds. */
+/**
+ * `<name>-before`: the same variant on an earlier build (NM_BEFORE), in the same rounds. `<name>~KEY=VALUE[~…]`: the
+ * same variant with more environment for its server (`bare~BENCH_OUTGOING_MS=1000`), as its own row.
+ */
 export function variantOf(name) {
-  const before = name.endsWith('-before');
-  const base = before ? name.slice(0, -'-before'.length) : name;
+  const [head, ...assignments] = name.split('~');
+  const before = head.endsWith('-before');
+  const base = before ? head.slice(0, -'-before'.length) : head;
   const v = HTTP_VARIANTS[base];
-  if (!v) throw new Error(`unknown HTTP variant ${name} (known: ${Object.keys(HTTP_VARIANTS).join(', ')}, each also as <name>-before)`);
-  return { ...v, name, base, before };
+  if (!v) throw new Error(`unknown HTTP variant ${name} (known: ${Object.keys(HTTP_VARIANTS).join(', ')}, each also as <name>-before and <name>~KEY=VALUE)`);
+  if (assignments.length === 0) return { ...v, name, base, before };
+  const extra = Object.fromEntries(assignments.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+  return { ...v, label: `${v.label}, with ${assignments.join(' ')}`, labels: undefined, env: (sink) => ({ ...v.env(sink), ...extra }), name, base, before };
 }

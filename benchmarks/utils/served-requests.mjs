@@ -4,7 +4,11 @@
 //
 //   const observe = servedRequests(nodemeter, nm);   // nodemeter: the module; nm: what instrument() returned
 //   observe(100_000);                                  // that many observations, one after the other
-export function servedRequests(nodemeter, nm) {
+//
+// `{ otherKinds: n }` (1–4): after every `every` (1,000) served requests, one observation of another kind (a
+// client call, a produced record, a consumed record, an internal task, each its own context class and convention),
+// in turn, as a service that also calls out, produces and consumes does. The served requests are what is counted.
+export function servedRequests(nodemeter, nm, { otherKinds = 0, every = 1000 } = {}) {
   const convention = {
     name: 'http.server.requests',
     lowCardinalityKeyNames: ['method', 'outcome', 'status', 'uri'],
@@ -23,7 +27,41 @@ export function servedRequests(nodemeter, nm) {
     convention = convention;
   }
   const work = () => 1;
+  if (otherKinds === 0) {
+    return (count) => {
+      for (let i = 0; i < count; i++) nm.observations.observe(new Served({}, getter), work);
+    };
+  }
+  const others = ['client', 'producer', 'consumer', 'internal'].slice(0, otherKinds).map((kind, j) => {
+    const other = {
+      name: `other.${kind}`,
+      lowCardinalityKeyNames: ['kind', 'outcome'],
+      lowCardinalityValues(_c, out) {
+        out[0] = kind;
+        out[1] = 'SUCCESS';
+      },
+      highCardinality: () => ({}),
+      contextualName: () => `${kind} ${j}`,
+    };
+    if (kind === 'client' || kind === 'producer') {
+      const setter = { set: (c, k, v) => (c[k] = v) };
+      class Sent extends nodemeter.SenderContext {
+        kind = kind;
+        convention = other;
+      }
+      return () => new Sent({}, setter);
+    }
+    class Received extends nodemeter.ReceiverContext {
+      kind = kind;
+      convention = other;
+    }
+    return () => new Received({}, getter);
+  });
+  let turn = 0;
   return (count) => {
-    for (let i = 0; i < count; i++) nm.observations.observe(new Served({}, getter), work);
+    for (let i = 0; i < count; i++) {
+      nm.observations.observe(new Served({}, getter), work);
+      if (i % every === every - 1) nm.observations.observe((others[turn++ % others.length])(), work);
+    }
   };
 }
