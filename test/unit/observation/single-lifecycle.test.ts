@@ -2,7 +2,8 @@
  * The observation lifecycle is written once, in src/observation/registry.ts. This scan fails if an integration
  * (src/http, src/kafka, src/db) writes a copy of it again: calls handler hooks itself, records an error apart from
  * stopping (outside a framework's error handler, where the request goes on), sets a context's lifecycle fields,
- * or reaches OpenTelemetry directly instead of going through the observation core.
+ * reaches a context's internal state, or reaches OpenTelemetry directly instead of going through the observation
+ * core.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ const RULES: [RegExp, string][] = [
   [/\.(started|stopped|startMs)\s*=[^=]/, 'sets a lifecycle field of a context (only the registry does)'],
   [/\.error\s*=[^=]/, 'sets the error of a context (record it with stop(ctx, error) or observe())'],
   [/from\s+['"]@opentelemetry\//, 'imports OpenTelemetry (spans and scopes go through the observation core)'],
+  [/\b(contextState|getSlot|putSlot)\b/, "reaches a context's internal state (the registry and handlers do)"],
 ];
 const ERROR_CALL = /\bobservations\.error\s*\(/;
 
