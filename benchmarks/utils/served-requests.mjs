@@ -7,7 +7,8 @@
 //
 // `{ otherKinds: n }` (1–4): after every `every` (1,000) served requests, one observation of another kind (a
 // client call, a produced record, a consumed record, an internal task, each its own context class and convention),
-// in turn, as a service that also calls out, produces and consumes does. The served requests are what is counted.
+// in turn, as a service that also calls out, produces and consumes does. Counted per served request (the other
+// observations' own cost, one in 1,000, is in the figure).
 export function servedRequests(nodemeter, nm, { otherKinds = 0, every = 1000 } = {}) {
   const convention = {
     name: 'http.server.requests',
