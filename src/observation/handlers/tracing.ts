@@ -60,7 +60,7 @@ const kParent = handlerKey<Context>('tracing.parent');
  * @internal
  */
 export function observationSpan(ctx: ObservationContext): Span | undefined {
-  return getSlot(contextState(ctx), kSpan);
+  return ctx.get(kSpan);
 }
 
 const KINDS: Record<ObservationKind, SpanKind> = {
@@ -207,12 +207,12 @@ export class TracingObservationHandler implements ObservationHandler {
    * again around their hooks): `fn` runs as it is, without a second context switch around it.
    */
   inScope<A, T>(ctx: ObservationContext, fn: (arg: A) => T, arg: A): T {
-    const traceContext = getSlot(contextState(ctx), kTraceContext);
+    const traceContext = ctx.get(kTraceContext);
     return traceContext === undefined || context.active() === traceContext ? fn(arg) : context.with(traceContext, fn, undefined, arg);
   }
 
   enterScope(ctx: ObservationContext): void {
-    const traceContext = getSlot(contextState(ctx), kTraceContext);
+    const traceContext = ctx.get(kTraceContext);
     if (traceContext !== undefined && this.#enter !== undefined) this.#enter(traceContext);
   }
 
@@ -223,13 +223,13 @@ export class TracingObservationHandler implements ObservationHandler {
 
   /** Driver callbacks run in the context their query was issued from, not in the socket's. */
   inParentScope(ctx: ObservationContext, fn: NodeCallback, thisArg: unknown, err: unknown, a: unknown, b: unknown): unknown {
-    const parent = getSlot(contextState(ctx), kParent);
+    const parent = ctx.get(kParent);
     return parent === undefined ? fn.call(thisArg, err, a, b) : context.with(parent, fn, thisArg, err, a, b);
   }
 
   /** Listeners added to the emitter later run in this observation's context (request body events). */
   bindEmitter(ctx: ObservationContext, emitter: EventEmitter): void {
-    const traceContext = getSlot(contextState(ctx), kTraceContext);
+    const traceContext = ctx.get(kTraceContext);
     if (traceContext !== undefined) context.bind(traceContext, emitter);
   }
 }
