@@ -10,7 +10,8 @@
 //   NM_AFTER=<dist/index.js>;
 //   BENCH_PIN=0 to not pin the load generator and the server to different cores; BENCH_JSON=<file> (one table per
 //   framework, see ../utils/bench-json.mjs); BENCH_OUTGOING_MS=1000 makes every server, bare included, call the
-//   sink once a second, as a service that calls another (see server.mjs); BENCH_TRACEPARENT=1 sends every request
+//   sink once a second, as a service that calls another (see server.mjs); BENCH_WORK_US=<µs> makes every request
+//   busy-wait that long (the harness's calibration, see server.mjs); BENCH_TRACEPARENT=1 sends every request
 //   (to every variant, bare included) with a W3C traceparent, one in ten sampled, as the requests a service inside a
 //   fleet traced at Spring's default receives: the server then joins those traces instead of starting its own
 import { spawn, spawnSync } from 'node:child_process';

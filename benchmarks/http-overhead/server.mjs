@@ -66,6 +66,19 @@ if (variant.log === 'nodemeter') {
 let served = 0;
 let port;
 let close;
+
+// BENCH_WORK_US: every request busy-waits that many microseconds in its handler (a clock loop: no allocation, no
+// memory traffic), for any variant, bare included. It calibrates the harness: what a known amount of extra work per
+// request costs in req/s and server CPU, against which an instrumentation's cost can be read (docs/benchmarks.md,
+// "Eighth look"). Off by default.
+const workMs = Number(process.env.BENCH_WORK_US ?? 0) / 1000;
+const work =
+  workMs > 0
+    ? () => {
+        const until = performance.now() + workMs;
+        while (performance.now() < until);
+      }
+    : () => {};
 if (framework === 'express') {
   const express = require('express');
   const app = express();
@@ -77,6 +90,7 @@ if (framework === 'express') {
   }
   app.get('/orders/:id', (req, res) => {
     served++;
+    work();
     if (logLine) logLine(req.params.id);
     res.json({ id: req.params.id, status: 'PAID' });
   });
@@ -112,6 +126,7 @@ if (framework === 'express') {
   }
   app.get('/orders/:id', async (req) => {
     served++;
+    work();
     if (logLine) logLine(req.params.id);
     return { id: req.params.id, status: 'PAID' };
   });
