@@ -56,6 +56,38 @@ interface Meters {
   withError: boolean;
   /** Per key index: the values seen and the limit, for limited keys. */
   limits: ({ seen: Set<string>; max: number } | undefined)[];
+  /** The series the last start and the last stop found, and their values (see {@link Last}). */
+  lastActive: Last<LongTaskTimerChild>;
+  lastTimer: Last<TimerChild>;
+}
+
+/**
+ * The series found last, with the values that found it. Observations of one kind mostly repeat their values (one
+ * route, one topic, status 200), so comparing the values with the last ones (the same strings, mostly the same
+ * objects) finds the series without walking the tree, and without the limit check: values that found a series
+ * passed it.
+ */
+class Last<T> {
+  child: T | undefined = undefined;
+  readonly values: string[];
+
+  constructor(n: number) {
+    this.values = new Array<string>(n).fill('');
+  }
+
+  /** The last series if the first `n` of `values` are the last ones. */
+  find(values: readonly string[], n: number): T | undefined {
+    const child = this.child;
+    if (child === undefined) return undefined;
+    const last = this.values;
+    for (let i = 0; i < n; i++) if (last[i] !== values[i]) return undefined;
+    return child;
+  }
+
+  keep(values: readonly string[], n: number, child: T): void {
+    for (let i = 0; i < n; i++) this.values[i] = values[i] as string;
+    this.child = child;
+  }
 }
 
 function lookup<T>(tree: Tree<T>, values: readonly string[], n: number, create: () => T): T {
@@ -90,6 +122,8 @@ export class MeterObservationHandler implements ObservationHandler {
   readonly #diag: Diag;
   readonly #options: MeterHandlerOptions;
   readonly #meters = new Map<ObservationConvention, Meters>();
+  #lastConvention: ObservationConvention | undefined = undefined;
+  #lastMeters: Meters | undefined = undefined;
   readonly #denied: Counter;
 
   constructor(registry: MeterRegistry, diag: Diag, options: MeterHandlerOptions = {}) {
@@ -114,8 +148,12 @@ export class MeterObservationHandler implements ObservationHandler {
     // convention call outside the registry's shared call at stop, and only for conventions with an active timer.
     convention.lowCardinalityValues(context, m.values);
     const n = m.lowCount;
-    if (!this.#allowed(m, m.name, n, false)) return;
-    const child = lookup(m.activeTree, m.values, n, () => (m.active as LongTaskTimer).child(labelsOf(m.keys, m.values, n)));
+    let child = m.lastActive.find(m.values, n);
+    if (child === undefined) {
+      if (!this.#allowed(m, m.name, n, false)) return;
+      child = lookup(m.activeTree, m.values, n, () => (m.active as LongTaskTimer).child(labelsOf(m.keys, m.values, n)));
+      m.lastActive.keep(m.values, n, child);
+    }
     const state = contextState(context);
     putSlot(state, kActiveTask, child.start(state.startMs));
   }
@@ -133,8 +171,12 @@ export class MeterObservationHandler implements ObservationHandler {
     // The registry's values, shared with the other handlers; copied, since the error tag is appended here.
     for (let i = 0, k = m.lowCount; i < k; i++) m.values[i] = low[i] as string;
     if (m.withError) m.values[n - 1] = errorTag(state.error);
-    if (!this.#allowed(m, m.name, m.withError ? n - 1 : n, true)) return;
-    const child = lookup(m.timerTree, m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n)));
+    let child = m.lastTimer.find(m.values, n);
+    if (child === undefined) {
+      if (!this.#allowed(m, m.name, m.withError ? n - 1 : n, true)) return;
+      child = lookup(m.timerTree, m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n)));
+      m.lastTimer.keep(m.values, n, child);
+    }
     if (this.#options.exemplars === true) child.record(seconds, sampledIds(observationSpan(context)?.spanContext()) ?? null);
     else child.record(seconds);
   }
@@ -162,8 +204,14 @@ export class MeterObservationHandler implements ObservationHandler {
   }
 
   #metersOf(convention: ObservationConvention): Meters {
+    // Starts and stops mostly follow one kind of observation in a row: the last convention's meters, without a lookup.
+    if (convention === this.#lastConvention) return this.#lastMeters as Meters;
     let m = this.#meters.get(convention);
-    if (m) return m;
+    if (m) {
+      this.#lastConvention = convention;
+      this.#lastMeters = m;
+      return m;
+    }
     const withError = convention.errorTag !== false;
     const keys = withError ? [...convention.lowCardinalityKeyNames, 'error'] : [...convention.lowCardinalityKeyNames];
     const limitsOfMeter = this.#options.limits?.[convention.name] ?? {};
@@ -185,6 +233,8 @@ export class MeterObservationHandler implements ObservationHandler {
       lowCount: convention.lowCardinalityKeyNames.length,
       values: new Array<string>(keys.length).fill(''),
       limits: keys.map((k) => (limitsOfMeter[k] !== undefined ? { seen: new Set<string>(), max: limitsOfMeter[k] as number } : undefined)),
+      lastActive: new Last<LongTaskTimerChild>(keys.length),
+      lastTimer: new Last<TimerChild>(keys.length),
     };
     this.#meters.set(convention, m);
     return m;
