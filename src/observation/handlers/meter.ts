@@ -4,8 +4,9 @@
  * with the low-cardinality tags plus `error`.
  *
  * Series are found through a tree of Maps keyed by tag values, so a request whose series exists allocates nothing
- * here. A per-tag value limit (Spring's `max-uri-tags`) denies new values past the limit: the observation is not
- * recorded, a warning is logged once (Warnings.TAG_VALUES_LIMIT) and `nodemeter_observations_denied_total{meter}` counts it.
+ * here; the series the last start and the last stop found are tried first (see Last). A per-tag value limit
+ * (Spring's `max-uri-tags`) denies new values past the limit: the observation is not recorded, a warning is logged
+ * once (Warnings.TAG_VALUES_LIMIT) and `nodemeter_observations_denied_total{meter}` counts it.
  *
  * Exemplars (option `exemplars`, on when tracing is): the timer record carries the ids of the observation's own
  * span if it is sampled, read from the tracing handler at stop (the span is ended, its ids stay), as Spring's
