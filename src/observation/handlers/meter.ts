@@ -4,7 +4,7 @@
  * with the low-cardinality tags plus `error`.
  *
  * Series are found through a tree of Maps keyed by tag values, so a request whose series exists allocates nothing
- * here; the series the last start and the last stop found are tried first (see Last). A per-tag value limit
+ * here; the series the last start and the last stop found are tried first (SeriesIndex). A per-tag value limit
  * (Spring's `max-uri-tags`) denies new values past the limit: the observation is not recorded, a warning is logged
  * once (Warnings.TAG_VALUES_LIMIT) and `nodemeter_observations_denied_total{meter}` counts it.
  *
@@ -47,8 +47,8 @@ const kActiveTask = handlerKey<LongTask>('meter.activeTask');
 interface Meters {
   timer: Timer;
   active: LongTaskTimer | undefined;
-  timerTree: Tree<TimerChild>;
-  activeTree: Tree<LongTaskTimerChild>;
+  timerSeries: SeriesIndex<TimerChild>;
+  activeSeries: SeriesIndex<LongTaskTimerChild>;
   keys: readonly string[];
   /** The convention's name and number of low-cardinality keys (read here, not from each context's convention). */
   name: string;
@@ -57,58 +57,54 @@ interface Meters {
   withError: boolean;
   /** Per key index: the values seen and the limit, for limited keys. */
   limits: ({ seen: Set<string>; max: number } | undefined)[];
-  /** The series the last start and the last stop found, and their values (see {@link Last}). */
-  lastActive: Last<LongTaskTimerChild>;
-  lastTimer: Last<TimerChild>;
 }
 
 /**
- * The series found last, with the values that found it. Observations of one kind mostly repeat their values (one
- * route, one topic, status 200), so comparing the values with the last ones (the same strings, mostly the same
- * objects) finds the series without walking the tree, and without the limit check: values that found a series
- * passed it.
+ * The series of one meter by tag values: a tree of Maps, and the series found last with the values that found it.
+ * Observations of one kind mostly repeat their values (one route, one topic, status 200), so comparing the values
+ * with the last ones (the same strings, mostly the same objects) finds the series without walking the tree, and
+ * without the limit check: values that found a series passed it.
  */
-class Last<T> {
-  child: T | undefined = undefined;
-  readonly values: string[];
+class SeriesIndex<T> {
+  readonly #root: Tree<T> = new Map();
+  #last: T | undefined = undefined;
+  readonly #lastValues: string[];
 
   constructor(n: number) {
-    this.values = new Array<string>(n).fill('');
+    this.#lastValues = new Array<string>(n).fill('');
   }
 
-  /** The last series if the first `n` of `values` are the last ones. */
-  find(values: readonly string[], n: number): T | undefined {
-    const child = this.child;
+  /** The series found last, if the first `n` of `values` are the values that found it. */
+  last(values: readonly string[], n: number): T | undefined {
+    const child = this.#last;
     if (child === undefined) return undefined;
-    const last = this.values;
+    const last = this.#lastValues;
     for (let i = 0; i < n; i++) if (last[i] !== values[i]) return undefined;
     return child;
   }
 
-  keep(values: readonly string[], n: number, child: T): void {
-    for (let i = 0; i < n; i++) this.values[i] = values[i] as string;
-    this.child = child;
-  }
-}
-
-function lookup<T>(tree: Tree<T>, values: readonly string[], n: number, create: () => T): T {
-  let node = tree;
-  for (let i = 0; i < n - 1; i++) {
-    const v = values[i] as string;
-    let next = node.get(v) as Tree<T> | undefined;
-    if (next === undefined) {
-      next = new Map();
-      node.set(v, next);
+  /** The series of the first `n` of `values`, made by `create` if new; it becomes the last one found. */
+  get(values: readonly string[], n: number, create: () => T): T {
+    let node = this.#root;
+    for (let i = 0; i < n - 1; i++) {
+      const v = values[i] as string;
+      let next = node.get(v) as Tree<T> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(v, next);
+      }
+      node = next;
     }
-    node = next;
+    const key = values[n - 1] as string;
+    let leaf = node.get(key) as T | undefined;
+    if (leaf === undefined) {
+      leaf = create();
+      node.set(key, leaf);
+    }
+    for (let i = 0; i < n; i++) this.#lastValues[i] = values[i] as string;
+    this.#last = leaf;
+    return leaf;
   }
-  const last = values[n - 1] as string;
-  let leaf = node.get(last) as T | undefined;
-  if (leaf === undefined) {
-    leaf = create();
-    node.set(last, leaf);
-  }
-  return leaf;
 }
 
 function labelsOf(keys: readonly string[], values: readonly string[], n: number): Record<string, string> {
@@ -149,11 +145,10 @@ export class MeterObservationHandler implements ObservationHandler {
     // convention call outside the registry's shared call at stop, and only for conventions with an active timer.
     convention.lowCardinalityValues(context, m.values);
     const n = m.lowCount;
-    let child = m.lastActive.find(m.values, n);
+    let child = m.activeSeries.last(m.values, n);
     if (child === undefined) {
       if (!this.#allowed(m, m.name, n, false)) return;
-      child = lookup(m.activeTree, m.values, n, () => (m.active as LongTaskTimer).child(labelsOf(m.keys, m.values, n)));
-      m.lastActive.keep(m.values, n, child);
+      child = m.activeSeries.get(m.values, n, () => (m.active as LongTaskTimer).child(labelsOf(m.keys, m.values, n)));
     }
     const state = contextState(context);
     putSlot(state, kActiveTask, child.start(state.startMs));
@@ -172,11 +167,10 @@ export class MeterObservationHandler implements ObservationHandler {
     // The registry's values, shared with the other handlers; copied, since the error tag is appended here.
     for (let i = 0, k = m.lowCount; i < k; i++) m.values[i] = low[i] as string;
     if (m.withError) m.values[n - 1] = errorTag(state.error);
-    let child = m.lastTimer.find(m.values, n);
+    let child = m.timerSeries.last(m.values, n);
     if (child === undefined) {
       if (!this.#allowed(m, m.name, m.withError ? n - 1 : n, true)) return;
-      child = lookup(m.timerTree, m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n)));
-      m.lastTimer.keep(m.values, n, child);
+      child = m.timerSeries.get(m.values, n, () => m.timer.child(labelsOf(m.keys, m.values, n)));
     }
     if (this.#options.exemplars === true) child.record(seconds, sampledIds(observationSpan(context)?.spanContext()) ?? null);
     else child.record(seconds);
@@ -227,15 +221,13 @@ export class MeterObservationHandler implements ObservationHandler {
               labelNames: convention.lowCardinalityKeyNames,
               description: convention.description ? `${convention.description}, in flight` : undefined,
             }),
-      timerTree: new Map(),
-      activeTree: new Map(),
+      timerSeries: new SeriesIndex<TimerChild>(keys.length),
+      activeSeries: new SeriesIndex<LongTaskTimerChild>(keys.length),
       keys,
       name: convention.name,
       lowCount: convention.lowCardinalityKeyNames.length,
       values: new Array<string>(keys.length).fill(''),
       limits: keys.map((k) => (limitsOfMeter[k] !== undefined ? { seen: new Set<string>(), max: limitsOfMeter[k] as number } : undefined)),
-      lastActive: new Last<LongTaskTimerChild>(keys.length),
-      lastTimer: new Last<TimerChild>(keys.length),
     };
     this.#meters.set(convention, m);
     return m;
