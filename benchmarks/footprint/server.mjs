@@ -12,9 +12,13 @@
 // HEAP_SNAPSHOT=<dir>: also writes a heap snapshot after load (after a full GC) for a retained-objects diff.
 // HEAP_PROFILE=<dir>: samples allocations during the load, keeping those a scavenge did not collect (promoted to
 // the old generation, garbage or not: what makes old space grow), and writes the profile there.
+// BENCH_BINDERS=<binder>+<binder>… or `none`: the nodemeter variants with only those runtime binders.
+// BENCH_GC_OBSERVER=1: an empty observer of perf_hooks 'gc' entries in any variant, bare included (docs/benchmarks.md,
+// "Ninth look"). Both are set per row: `VARIANTS=bare,bare~BENCH_GC_OBSERVER=1,metrics~BENCH_BINDERS=none`.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import v8 from 'node:v8';
+import { chosenBinders } from '../utils/binders.mjs';
 
 const [framework, variantArg, zipkin] = process.argv.slice(2);
 const before = variantArg.endsWith('-before');
@@ -22,13 +26,22 @@ const variant = before ? variantArg.slice(0, -'-before'.length) : variantArg;
 const entry = before ? process.env.NM_BEFORE : (process.env.NM_AFTER ?? 'nodemeter');
 const require = createRequire(import.meta.url);
 
+// BENCH_GC_OBSERVER=1: an empty observer of perf_hooks 'gc' entries, in any variant (bare included).
+if (process.env.BENCH_GC_OBSERVER === '1') {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
+}
+
 let nm;
 if (variant === 'metrics' || variant.startsWith('traces')) {
-  const { instrument } = await import(entry);
+  const { instrument, BINDER_NAMES } = await import(entry);
   const tracing = variant.startsWith('traces')
     ? { samplingProbability: variant === 'traces100' ? 1 : variant === 'traces0' ? 0 : 0.1, zipkin: { endpoint: `${zipkin}/api/v2/spans` } }
     : { enabled: false };
-  nm = instrument({ serviceName: 'bench', diagLevel: 'error', tracing });
+  // BENCH_BINDERS=<binder>+<binder>… or `none`: only those runtime binders.
+  const binders = process.env.BENCH_BINDERS;
+  const metrics = binders === undefined ? undefined : { binders: chosenBinders(binders, BINDER_NAMES) };
+  nm = instrument({ serviceName: 'bench', diagLevel: 'error', tracing, ...(metrics ? { metrics } : {}) });
 }
 
 let port;

@@ -5,6 +5,7 @@
 // with the variant's environment and node flags, and when they are missing (a profiler starting it directly) the
 // server applies the same environment itself before anything reads it.
 import { createRequire } from 'node:module';
+import { chosenBinders } from '../utils/binders.mjs';
 import { variantOf, OTEL_REGISTER, NM_REGISTER } from '../utils/http-variants.mjs';
 
 const [framework, variantArg, sink = 'http://127.0.0.1:9'] = process.argv.slice(2);
@@ -17,6 +18,13 @@ if (variant.nodeArgs?.includes(OTEL_REGISTER) && !globalThis[Symbol.for('opentel
 // The same for nodemeter's zero-code variant: its register entry before the framework is required.
 if (variant.zeroCode && !process.execArgv.includes(NM_REGISTER)) await import(NM_REGISTER);
 
+// BENCH_GC_OBSERVER=1: an empty observer of perf_hooks 'gc' entries, in any variant (bare included): what observing
+// GC costs by itself (docs/benchmarks.md, "Ninth look").
+if (process.env.BENCH_GC_OBSERVER === '1') {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
+}
+
 let nm;
 let flush = async () => {};
 if (variant.kind === 'nodemeter') {
@@ -27,6 +35,11 @@ if (variant.kind === 'nodemeter') {
   const options = variant.zeroCode ? undefined : { serviceName: 'bench', diagLevel: 'error' };
   // Diagnostic variants: `binders` (runtime metrics only, no HTTP observation), `http` (HTTP metrics only).
   if (variant.base === 'binders') options.http = { server: { enabled: false }, client: { enabled: false } };
+  // BENCH_BINDERS=<binder>+<binder>… or `none`: only those runtime binders, to split what they cost (not for the
+  // zero-code variant, which takes no options).
+  if (process.env.BENCH_BINDERS !== undefined && options !== undefined) {
+    options.metrics = { binders: chosenBinders(process.env.BENCH_BINDERS, nodemeter.BINDER_NAMES) };
+  }
   if (variant.base === 'http') options.metrics = { binders: Object.fromEntries(nodemeter.BINDER_NAMES.map((b) => [b, false])) };
   // Zero-code: register instrumented the process from the environment; instrument() without options gives its
   // handle (for the flush at stop), and the application adds no middleware or plugin.
