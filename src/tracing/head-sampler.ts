@@ -94,6 +94,11 @@ class LazySpanContext<S> implements UnsampledSpanContext<S> {
     return (this.#spanId ??= hex64(this.#s0, this.#s1));
   }
 
+  /** The W3C `traceparent` of this context: version 00, flags 00 (not sampled). */
+  traceparent(): string {
+    return `00-${this.traceId}-${this.spanId}-00`;
+  }
+
   /**
    * JSON and `console.log` / `util.inspect` show the ids, as for the plain object the SDK makes. A spread does not
    * (it copies own fields, and the ids are getters): nothing in nodemeter, the OpenTelemetry API and SDK, the
@@ -107,6 +112,15 @@ class LazySpanContext<S> implements UnsampledSpanContext<S> {
   [Symbol.for('nodejs.util.inspect.custom')](): object {
     return this.toJSON();
   }
+}
+
+/**
+ * The `traceparent` of a not-sampled span context this module made, or undefined for any other span context. Its ids
+ * are valid by construction (drawn non-zero, or a child's trace id taken from a parent the tracing handler checked),
+ * so the W3C propagator writes it without OpenTelemetry's checks and formatting.
+ */
+export function lazyTraceparent(spanContext: object): string | undefined {
+  return spanContext instanceof LazySpanContext ? spanContext.traceparent() : undefined;
 }
 
 /** The head sampler plus the id generator the provider must use so that handed-over trace ids are honoured. */

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import * as core from '@opentelemetry/core';
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
+import { createHeadSampling, lazyTraceparent } from '../../../src/tracing/head-sampler.js';
 import { parseCanonicalTraceParent, W3CPropagator } from '../../../src/tracing/w3c-propagator.js';
 
 const otel = new core.W3CTraceContextPropagator();
@@ -124,4 +126,39 @@ test('injection writes what OpenTelemetry writes, and nothing where it writes no
   ours.inject(ROOT_CONTEXT, none, defaultTextMapSetter);
   assert.deepEqual(none, {});
   assert.deepEqual(ours.fields(), otel.fields());
+});
+
+test("nodemeter's own not-sampled span contexts: written directly, the same bytes as OpenTelemetry's injection", () => {
+  // Probability 0: every root is a not-sampled context of the head sampler's own kind, as are its children.
+  const sampling = createHeadSampling(0, new RandomIdGenerator());
+  const contexts = [];
+  for (let i = 0; i < 200; i++) {
+    const root = sampling.unsampledRoot()!;
+    contexts.push(root);
+    contexts.push(sampling.unsampledChild(root.traceId, undefined));
+    contexts.push(sampling.unsampledChild(traceId, new core.TraceState(`k=v${i},a=b`)));
+  }
+  for (const sc of contexts) {
+    for (const suppressed of [false, true]) {
+      const base = suppressed ? core.suppressTracing(ROOT_CONTEXT) : ROOT_CONTEXT;
+      const context = trace.setSpanContext(base, sc);
+      const a: Record<string, string> = {};
+      const b: Record<string, string> = {};
+      ours.inject(context, a, defaultTextMapSetter);
+      otel.inject(context, b, defaultTextMapSetter);
+      assert.deepEqual(a, b, `${JSON.stringify(sc)} suppressed=${suppressed}`);
+      assert.equal(Object.keys(a).length, suppressed ? 0 : sc.traceState ? 2 : 1);
+      // The direct path, not OpenTelemetry's, wrote it.
+      if (!suppressed) assert.equal(lazyTraceparent(sc), a.traceparent);
+    }
+  }
+  assert.equal(lazyTraceparent({ traceId, spanId, traceFlags: TraceFlags.NONE }), undefined);
+  // Read back by the extraction: the same ids, not sampled.
+  const written: Record<string, string> = {};
+  ours.inject(trace.setSpanContext(ROOT_CONTEXT, contexts[2]!), written, defaultTextMapSetter);
+  const back = trace.getSpanContext(ours.extract(ROOT_CONTEXT, written, defaultTextMapGetter))!;
+  assert.deepEqual(
+    { traceId: back.traceId, spanId: back.spanId, traceFlags: back.traceFlags, traceState: back.traceState?.serialize() },
+    { traceId, spanId: contexts[2]!.spanId, traceFlags: TraceFlags.NONE, traceState: 'k=v0,a=b' },
+  );
 });
