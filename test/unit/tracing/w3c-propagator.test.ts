@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, TraceFlags, type SpanContext } from '@opentelemetry/api';
 import * as core from '@opentelemetry/core';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import { createHeadSampling, lazyTraceparent } from '../../../src/tracing/head-sampler.js';
@@ -97,6 +97,17 @@ test('20,000 generated and mutated headers: the same answer as OpenTelemetry for
   assert.ok(accepted > 2_000 && accepted < 18_000, `accepted ${accepted}`);
 });
 
+/** Injects `sc` (in a context that suppresses tracing, or not) with both propagators; asserts the same headers. */
+function injectedAlike(sc: SpanContext, suppressed: boolean): Record<string, string> {
+  const context = trace.setSpanContext(suppressed ? core.suppressTracing(ROOT_CONTEXT) : ROOT_CONTEXT, sc);
+  const a: Record<string, string> = {};
+  const b: Record<string, string> = {};
+  ours.inject(context, a, defaultTextMapSetter);
+  otel.inject(context, b, defaultTextMapSetter);
+  assert.deepEqual(a, b, `${JSON.stringify(sc)} suppressed=${suppressed}`);
+  return a;
+}
+
 test('injection writes what OpenTelemetry writes, and nothing where it writes nothing', () => {
   const cases: { traceId: string; spanId: string; traceFlags: number; traceState?: core.TraceState }[] = [
     { traceId, spanId, traceFlags: TraceFlags.NONE, traceState: new core.TraceState('k=v,a=b') },
@@ -108,17 +119,7 @@ test('injection writes what OpenTelemetry writes, and nothing where it writes no
     { traceId: traceId.slice(1), spanId, traceFlags: TraceFlags.SAMPLED },
     { traceId, spanId: `${spanId.slice(1)}g`, traceFlags: TraceFlags.SAMPLED },
   ];
-  for (const sc of cases) {
-    for (const suppressed of [false, true]) {
-      const base = suppressed ? core.suppressTracing(ROOT_CONTEXT) : ROOT_CONTEXT;
-      const parent = trace.setSpanContext(base, sc);
-      const a: Record<string, string> = {};
-      const b: Record<string, string> = {};
-      ours.inject(parent, a, defaultTextMapSetter);
-      otel.inject(parent, b, defaultTextMapSetter);
-      assert.deepEqual(a, b, `${JSON.stringify(sc)} suppressed=${suppressed}`);
-    }
-  }
+  for (const sc of cases) for (const suppressed of [false, true]) injectedAlike(sc, suppressed);
   const written: Record<string, string> = {};
   ours.inject(trace.setSpanContext(ROOT_CONTEXT, cases[0]!), written, defaultTextMapSetter);
   assert.deepEqual(written, { traceparent: `00-${traceId}-${spanId}-00`, tracestate: 'k=v,a=b' });
@@ -140,13 +141,7 @@ test("nodemeter's own not-sampled span contexts: written directly, the same byte
   }
   for (const sc of contexts) {
     for (const suppressed of [false, true]) {
-      const base = suppressed ? core.suppressTracing(ROOT_CONTEXT) : ROOT_CONTEXT;
-      const context = trace.setSpanContext(base, sc);
-      const a: Record<string, string> = {};
-      const b: Record<string, string> = {};
-      ours.inject(context, a, defaultTextMapSetter);
-      otel.inject(context, b, defaultTextMapSetter);
-      assert.deepEqual(a, b, `${JSON.stringify(sc)} suppressed=${suppressed}`);
+      const a = injectedAlike(sc, suppressed);
       assert.equal(Object.keys(a).length, suppressed ? 0 : sc.traceState ? 2 : 1);
       // The direct path, not OpenTelemetry's, wrote it.
       if (!suppressed) assert.equal(lazyTraceparent(sc), a.traceparent);
