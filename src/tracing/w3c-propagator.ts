@@ -76,9 +76,10 @@ export class W3CPropagator implements TextMapPropagator {
    * expressions) and formatting; anything else, and a context that suppresses tracing, goes to OpenTelemetry's.
    */
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const spanContext = this.#trace.getSpanContext(context);
+    // Suppression first: no header is built for a context that writes none.
+    const spanContext = this.#core.isTracingSuppressed(context) ? undefined : this.#trace.getSpanContext(context);
     const traceparent = spanContext === undefined ? undefined : lazyTraceparent(spanContext);
-    if (traceparent === undefined || this.#core.isTracingSuppressed(context)) {
+    if (traceparent === undefined) {
       this.#otel.inject(context, carrier, setter);
       return;
     }
