@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import v8 from 'node:v8';
-import { chosenBinders } from '../utils/binders.mjs';
+import { chosenBinders, observeGcIfAsked } from '../utils/server-knobs.mjs';
 
 const [framework, variantArg, zipkin] = process.argv.slice(2);
 const before = variantArg.endsWith('-before');
@@ -26,11 +26,7 @@ const variant = before ? variantArg.slice(0, -'-before'.length) : variantArg;
 const entry = before ? process.env.NM_BEFORE : (process.env.NM_AFTER ?? 'nodemeter');
 const require = createRequire(import.meta.url);
 
-// BENCH_GC_OBSERVER=1: an empty observer of perf_hooks 'gc' entries, in any variant (bare included).
-if (process.env.BENCH_GC_OBSERVER === '1') {
-  const { PerformanceObserver } = await import('node:perf_hooks');
-  new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
-}
+await observeGcIfAsked();
 
 let nm;
 if (variant === 'metrics' || variant.startsWith('traces')) {

@@ -5,7 +5,7 @@
 // with the variant's environment and node flags, and when they are missing (a profiler starting it directly) the
 // server applies the same environment itself before anything reads it.
 import { createRequire } from 'node:module';
-import { chosenBinders } from '../utils/binders.mjs';
+import { chosenBinders, observeGcIfAsked } from '../utils/server-knobs.mjs';
 import { variantOf, OTEL_REGISTER, NM_REGISTER } from '../utils/http-variants.mjs';
 
 const [framework, variantArg, sink = 'http://127.0.0.1:9'] = process.argv.slice(2);
@@ -18,12 +18,7 @@ if (variant.nodeArgs?.includes(OTEL_REGISTER) && !globalThis[Symbol.for('opentel
 // The same for nodemeter's zero-code variant: its register entry before the framework is required.
 if (variant.zeroCode && !process.execArgv.includes(NM_REGISTER)) await import(NM_REGISTER);
 
-// BENCH_GC_OBSERVER=1: an empty observer of perf_hooks 'gc' entries, in any variant (bare included): what observing
-// GC costs by itself (docs/benchmarks.md, "Ninth look").
-if (process.env.BENCH_GC_OBSERVER === '1') {
-  const { PerformanceObserver } = await import('node:perf_hooks');
-  new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
-}
+await observeGcIfAsked();
 
 let nm;
 let flush = async () => {};

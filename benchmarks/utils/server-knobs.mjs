@@ -1,0 +1,22 @@
+// Knobs the HTTP and footprint benchmark servers share, to split what nodemeter's runtime observation costs.
+
+/**
+ * `BENCH_BINDERS`: runtime binder names joined by `+` (a comma would split the VARIANTS list), or `none`, as
+ * nodemeter's `metrics.binders` (those on, every other off). An unknown name is an error.
+ */
+export function chosenBinders(spec, names) {
+  const on = spec === 'none' || spec === '' ? [] : spec.split('+');
+  const unknown = on.filter((b) => !names.includes(b));
+  if (unknown.length > 0) throw new Error(`BENCH_BINDERS: unknown binder ${unknown.join(', ')} (known: ${names.join(', ')}, or none)`);
+  return Object.fromEntries(names.map((b) => [b, on.includes(b)]));
+}
+
+/**
+ * `BENCH_GC_OBSERVER=1`: an empty observer of perf_hooks 'gc' entries, in any variant (bare included): what observing
+ * GC costs by itself (docs/benchmarks.md, "Ninth look").
+ */
+export async function observeGcIfAsked() {
+  if (process.env.BENCH_GC_OBSERVER !== '1') return;
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
+}
