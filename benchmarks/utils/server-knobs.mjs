@@ -7,7 +7,9 @@
 export function chosenBinders(spec, names) {
   const on = spec === 'none' || spec === '' ? [] : spec.split('+');
   const unknown = on.filter((b) => !names.includes(b));
-  if (unknown.length > 0) throw new Error(`BENCH_BINDERS: unknown binder ${unknown.join(', ')} (known: ${names.join(', ')}, or none)`);
+  if (unknown.length > 0) {
+    throw new Error(`BENCH_BINDERS: unknown binder ${unknown.join(', ')} (known: ${names.join(', ')}, or none)`);
+  }
   return Object.fromEntries(names.map((b) => [b, on.includes(b)]));
 }
 

@@ -6,10 +6,10 @@
  * parse takes 230 instead of 320 ns here (Node 24; docs/benchmarks.md, "Fifth look"). Every header of another
  * length (surrounding whitespace, a later version's extra fields) is left to OpenTelemetry's `parseTraceParent`, so
  * what is accepted is the same as with its propagator alone; `fields()` is its propagator's, and so is injection,
- * except for the not-sampled span contexts nodemeter's head sampler makes, whose ids are valid by construction: their
- * header is written directly (the same bytes; a produced record's wrapper at 10% sampling 1.53–1.67 → 1.45–1.47 µs, Node 24 and 26).
- * `test/unit/tracing/w3c-propagator.test.ts` compares the two on generated and malformed headers and on those
- * contexts. (The API's other regular expressions, the id checks of `isSpanContextValid`, stay wherever ids come from
+ * except for the not-sampled span contexts nodemeter's head sampler makes, whose ids are valid by construction:
+ * their header is written directly (the same bytes; a produced record's wrapper at 10% sampling 1.53–1.67 → 1.45–1.47
+ * µs, Node 24 and 26). `test/unit/tracing/w3c-propagator.test.ts` compares the two on generated and malformed headers
+ * and on those contexts. (The API's other regular expressions, the id checks of `isSpanContextValid`, stay wherever ids come from
  * outside: a character loop in their place measured slower on ids used again and again, 159–222 against 70–87 ns for
  * a pair on Node 22 and 24, and the same on fresh ones.)
  */
