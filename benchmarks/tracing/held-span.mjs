@@ -1,6 +1,7 @@
-// Bytes a sampled span keeps on the heap while it waits in the batch for export: an HTTP server span (four tags and
-// a URL, as the HTTP integration writes them), 100% sampled, held by a batch that never fills (no export), heap
-// after a full GC with and without the spans, per span. Each build in its own process.
+// Bytes a sampled span keeps while it waits in the batch for export: an HTTP server span (four tags and a URL, as
+// the HTTP integration writes them), 100% sampled, held by a batch that never fills (no export), heap after a full
+// GC with and without the spans, per span, and the same for memory outside the heap (array buffers). Each build in
+// its own process.
 //
 //   node benchmarks/tracing/held-span.mjs [spans=50000]
 //   BUILDS=after,before (NM_AFTER / NM_BEFORE: index.js of the builds; default: this package only)
@@ -27,11 +28,13 @@ if (process.argv[2] === '--child') {
   observe(1000); // code optimised, lazily made objects made
   globalThis.gc();
   globalThis.gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = process.memoryUsage();
   observe(Number(n));
   globalThis.gc();
   globalThis.gc();
-  process.stdout.write(`${((process.memoryUsage().heapUsed - before) / Number(n)).toFixed(0)}\n`);
+  const after = process.memoryUsage();
+  const per = (key) => ((after[key] - before[key]) / Number(n)).toFixed(0);
+  process.stdout.write(`${per('heapUsed')} bytes on the heap, ${per('arrayBuffers')} outside it\n`);
   process.exit(0);
 }
 
@@ -41,5 +44,5 @@ const entryOf = (b) => (b === 'before' ? process.env.NM_BEFORE : (process.env.NM
 console.log(`node ${process.version}; ${N} sampled HTTP server spans held in the batch`);
 for (const b of builds) {
   const r = spawnSync(process.execPath, ['--expose-gc', SELF, '--child', entryOf(b), N], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  console.log(`  ${b.padEnd(8)} ${r.stdout.trim()} bytes a held span`);
+  console.log(`  ${b.padEnd(8)} a held span: ${r.stdout.trim()}`);
 }

@@ -1,5 +1,7 @@
 /**
- * A sampled span as the batch processor holds it until export: the fields the exporters read, and nothing else.
+ * A sampled span in the form the exporters read: the fields they read, and nothing else. Most sampled spans wait
+ * for export outside the heap (held-spans.ts) and are read back into this form just before export; those that
+ * form cannot hold (a `tracestate`, links, events, array attributes) wait in this one.
  *
  * A sampled span waits in the batch for tens of milliseconds (a batch of 128 fills in 30–80 ms at the rates the
  * benchmarks serve), long enough to survive a scavenge or two. What survives is copied, and V8 grows the young
@@ -9,7 +11,7 @@
  * span metrics, three time arrays and fresh arrays for links and events. An EndedSpan keeps the same attribute,
  * span context, link and event objects (no copies), times as numbers, and shares one frozen empty array and one
  * unset status among all spans that have none; the SDK's object dies young. 965 → 419 bytes a held span (Node 24,
- * an HTTP server span with four tags and its URL; benchmarks/tracing/held-span.mjs).
+ * an HTTP server span with four tags and its URL; benchmarks/tracing/held-span.mjs); held outside the heap, 66.
  *
  * Plain fields, not private ones: the OTLP exporter reads spans through objects whose prototype is the span
  * (otlp.ts).
@@ -22,7 +24,27 @@ const UNSET = 0;
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: UNSET });
 
-class EndedSpan implements ReadableSpan {
+/** A held span's fields, read back (held-spans.ts): no links or events. */
+export interface EndedSpanFields {
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly parentSpanContext: SpanContext | undefined;
+  readonly startS: number;
+  readonly startNs: number;
+  readonly endS: number;
+  readonly endNs: number;
+  readonly durationS: number;
+  readonly durationNs: number;
+  readonly status: SpanStatus;
+  readonly attributes: SpanAttributes;
+  readonly resource: ReadableSpan['resource'];
+  readonly instrumentationScope: ReadableSpan['instrumentationScope'];
+  readonly droppedAttributes: number;
+  readonly droppedEvents: number;
+  readonly droppedLinks: number;
+}
+
+export class EndedSpan implements ReadableSpan {
   readonly name: string;
   readonly kind: SpanKind;
   readonly _spanContext: SpanContext;
@@ -43,30 +65,53 @@ class EndedSpan implements ReadableSpan {
   readonly droppedEventsCount: number;
   readonly droppedLinksCount: number;
 
-  constructor(span: ReadableSpan, spanContext: SpanContext) {
-    this.name = span.name;
-    this.kind = span.kind;
+  /** From the SDK's span (`span`), or from fields read back from a held span (held-spans.ts). */
+  constructor(span: ReadableSpan | undefined, spanContext: SpanContext, fields?: EndedSpanFields) {
     this._spanContext = spanContext;
-    this.parentSpanContext = span.parentSpanContext;
-    const start = span.startTime;
-    const end = span.endTime;
-    const duration = span.duration;
-    this._startS = start[0];
-    this._startNs = start[1];
-    this._endS = end[0];
-    this._endNs = end[1];
-    this._durationS = duration[0];
-    this._durationNs = duration[1];
-    const status = span.status;
-    this.status = status.code === UNSET && status.message === undefined ? UNSET_STATUS : status;
-    this.attributes = span.attributes;
-    this.links = span.links.length === 0 ? NONE : span.links;
-    this.events = span.events.length === 0 ? NONE : span.events;
-    this.resource = span.resource;
-    this.instrumentationScope = span.instrumentationScope;
-    this.droppedAttributesCount = span.droppedAttributesCount;
-    this.droppedEventsCount = span.droppedEventsCount;
-    this.droppedLinksCount = span.droppedLinksCount;
+    if (span !== undefined) {
+      this.name = span.name;
+      this.kind = span.kind;
+      this.parentSpanContext = span.parentSpanContext;
+      const start = span.startTime;
+      const end = span.endTime;
+      const duration = span.duration;
+      this._startS = start[0];
+      this._startNs = start[1];
+      this._endS = end[0];
+      this._endNs = end[1];
+      this._durationS = duration[0];
+      this._durationNs = duration[1];
+      const status = span.status;
+      this.status = status.code === UNSET && status.message === undefined ? UNSET_STATUS : status;
+      this.attributes = span.attributes;
+      this.links = span.links.length === 0 ? NONE : span.links;
+      this.events = span.events.length === 0 ? NONE : span.events;
+      this.resource = span.resource;
+      this.instrumentationScope = span.instrumentationScope;
+      this.droppedAttributesCount = span.droppedAttributesCount;
+      this.droppedEventsCount = span.droppedEventsCount;
+      this.droppedLinksCount = span.droppedLinksCount;
+    } else {
+      const f = fields!;
+      this.name = f.name;
+      this.kind = f.kind;
+      this.parentSpanContext = f.parentSpanContext;
+      this._startS = f.startS;
+      this._startNs = f.startNs;
+      this._endS = f.endS;
+      this._endNs = f.endNs;
+      this._durationS = f.durationS;
+      this._durationNs = f.durationNs;
+      this.status = f.status;
+      this.attributes = f.attributes;
+      this.links = NONE;
+      this.events = NONE;
+      this.resource = f.resource;
+      this.instrumentationScope = f.instrumentationScope;
+      this.droppedAttributesCount = f.droppedAttributes;
+      this.droppedEventsCount = f.droppedEvents;
+      this.droppedLinksCount = f.droppedLinks;
+    }
   }
 
   spanContext(): SpanContext {
@@ -92,11 +137,15 @@ class EndedSpan implements ReadableSpan {
 }
 
 /**
- * In front of a batch span processor: hands it each sampled span as an EndedSpan when the span ends. Unsampled
- * spans are not passed on (the batch processor would drop them too).
+ * In front of a batch span processor: hands it each sampled span when the span ends, held outside the heap by
+ * `store` (held-spans.ts; the batch processor's exporter must then be `store.exporter(…)`), or as an EndedSpan
+ * without a store. Unsampled spans are not passed on (the batch processor would drop them too).
  */
 export class EndedSpanProcessor implements SpanProcessor {
-  constructor(private readonly inner: SpanProcessor) {}
+  constructor(
+    private readonly inner: SpanProcessor,
+    private readonly store?: SpanHolder,
+  ) {}
 
   onStart(span: Span, parentContext: Context): void {
     this.inner.onStart(span, parentContext);
@@ -105,7 +154,8 @@ export class EndedSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     const spanContext = span.spanContext();
     if ((spanContext.traceFlags & SAMPLED) === 0) return;
-    this.inner.onEnd(new EndedSpan(span, spanContext));
+    const store = this.store;
+    this.inner.onEnd(store === undefined ? new EndedSpan(span, spanContext) : store.hold(span, spanContext));
   }
 
   forceFlush(): Promise<void> {
@@ -115,4 +165,9 @@ export class EndedSpanProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     return this.inner.shutdown();
   }
+}
+
+/** What keeps a sampled span until export (held-spans.ts). */
+export interface SpanHolder {
+  hold(span: ReadableSpan, spanContext: SpanContext): ReadableSpan;
 }

@@ -70,6 +70,8 @@ export class CountingExporter implements SpanExporter {
       return;
     }
     this.#inFlight++;
+    // The count, not the spans: this callback lives until Zipkin answers, and what it holds survives scavenges.
+    const count = spans.length;
     let done = false;
     const finish = (result: ExportResult): void => {
       if (done) return;
@@ -77,10 +79,10 @@ export class CountingExporter implements SpanExporter {
       clearTimeout(deadline);
       this.#inFlight--;
       if (result.code === SUCCESS) {
-        this.spans.inc({ result: 'exported', reason: 'none' }, spans.length);
+        this.spans.inc({ result: 'exported', reason: 'none' }, count);
       } else {
         const slow = result.error instanceof ExportTimeoutError;
-        this.spans.inc({ result: 'dropped', reason: slow ? 'backend_slow' : 'export_failed' }, spans.length);
+        this.spans.inc({ result: 'dropped', reason: slow ? 'backend_slow' : 'export_failed' }, count);
         this.onFailure(result.error);
       }
       resultCallback(result);

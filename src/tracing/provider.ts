@@ -16,6 +16,7 @@ import { VERSION } from '../core/version.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 import { sendInBraveShape } from './compat/exporter-zipkin.js';
 import { EndedSpanProcessor } from './ended-span.js';
+import { HeldSpanStore } from './held-spans.js';
 import { CountingExporter } from './exporter.js';
 import { createHeadSampling, type HeadSampler } from './head-sampler.js';
 import { zipkinOverKafka } from './kafka-sender.js';
@@ -100,14 +101,17 @@ export function setupTracing(
       },
       { endpoint: url, timeoutMs },
     );
+    // Sampled spans wait for export outside V8's heap (held-spans.ts); the exporter reads them back.
+    const held = new HeldSpanStore();
     spanProcessors.push(new EndedSpanProcessor(
-      new sdkTraceBase.BatchSpanProcessor(exporter, {
+      new sdkTraceBase.BatchSpanProcessor(held.exporter(exporter), {
         maxQueueSize: config.export.maxQueueSize,
         maxExportBatchSize: config.export.maxExportBatchSize,
         scheduledDelayMillis: config.export.scheduledDelayMs,
         exportTimeoutMillis: config.export.exportTimeoutMs,
         selfObsMeterProvider: selfObservabilityMeterProvider(registry, spans),
       } as ConstructorParameters<typeof BatchSpanProcessor>[1]),
+      held,
     ));
   };
   if (config.zipkin.enabled && config.zipkin.transport === 'kafka') {

@@ -1,0 +1,328 @@
+/**
+ * Sampled spans kept outside V8's heap while they wait in the batch for export.
+ *
+ * A sampled span waits in the batch processor for tens of milliseconds, long enough to survive a scavenge or two,
+ * and V8 grows the young generation after the bytes that survive its scavenges, never shrinking it while the
+ * process stays busy (docs/benchmarks.md, "Sixth look"). Even in its compact form (ended-span.ts, 419 bytes) the
+ * spans waiting for export were what put a traced server one size of young generation above one that samples
+ * nothing: 16 MiB of RSS at Spring's default sampling. So a sampled span is written, when it ends, into a buffer
+ * allocated outside the heap, and the batch holds a small handle to it; the exporter wrapper reads the spans back
+ * into EndedSpans just before OpenTelemetry's exporter translates and sends them, and they die young there.
+ *
+ *   span ends ──► hold(): fields written into a pooled 64 KiB buffer ──► HeldSpan handle (resource, scope, where)
+ *        └─ batch processor queues handles ──► exporter(): read back into EndedSpans ──► Zipkin / OTLP exporter
+ *
+ * Written: name, kind, both span contexts (ids, flags, isRemote), the six time parts, status, the dropped counts and
+ * attributes whose values are strings, numbers or booleans. Attribute keys and span names are interned in a table
+ * (bounded), so reading them back allocates nothing. A span this form cannot hold (a `tracestate`, links, events,
+ * array attributes, or more than a buffer) waits as an EndedSpan, as before.
+ *
+ * Buffers: a handle's buffer counts the spans it holds; once all were read back it is reused from its start. A
+ * handle the batch processor drops (queue full) is never read back: its buffer then stays out of the pool and is
+ * freed with its last handle by the collector. At most `MAX_FREE` empty buffers are pooled.
+ */
+import type { SpanContext, SpanStatus } from '@opentelemetry/api';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { EndedSpan } from './ended-span.js';
+
+const CHUNK_BYTES = 64 * 1024;
+const MAX_FREE = 4;
+const MAX_INTERNED = 1024;
+const INLINE = 0xffff;
+const UNSET = 0;
+
+// Flag bits of a held span: `isRemote` of its context (bits 0-1) and of its parent's (bits 2-3) as undefined (0),
+// false (1) or true (2), which OTLP tells apart; then whether it has a parent and a status message.
+const PARENT_REMOTE_SHIFT = 2;
+const HAS_PARENT = 16;
+const HAS_MESSAGE = 32;
+
+// Attribute value types.
+const STRING = 0;
+const NUMBER = 1;
+const TRUE = 2;
+const FALSE = 3;
+
+const UNSET_STATUS: SpanStatus = Object.freeze({ code: UNSET });
+const SAMPLED_CONTEXT: SpanContext = Object.freeze({ traceId: '', spanId: '', traceFlags: 1 });
+
+class Chunk {
+  readonly buf: Buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  used = 0;
+  live = 0;
+  full = false;
+}
+
+function remoteBits(isRemote: boolean | undefined): number {
+  return isRemote === undefined ? 0 : isRemote ? 2 : 1;
+}
+
+function contextOf(traceId: string, spanId: string, traceFlags: number, remote: number): SpanContext {
+  return remote === 0 ? { traceId, spanId, traceFlags } : { traceId, spanId, traceFlags, isRemote: remote === 2 };
+}
+
+/** What the batch processor queues for a span held outside the heap. */
+class HeldSpan {
+  constructor(
+    readonly chunk: Chunk,
+    readonly offset: number,
+    readonly resource: ReadableSpan['resource'],
+    readonly instrumentationScope: ReadableSpan['instrumentationScope'],
+  ) {}
+
+  /** The batch processor reads only the sampled flag. */
+  spanContext(): SpanContext {
+    return SAMPLED_CONTEXT;
+  }
+}
+
+/** Thrown inside hold() when the span does not fit in what is left of the buffer. */
+const NO_ROOM = { noRoom: true };
+
+export class HeldSpanStore {
+  #current = new Chunk();
+  readonly #free: Chunk[] = [];
+  readonly #ids = new Map<string, number>();
+  readonly #strings: string[] = [];
+  #pos = 0;
+  #limit = 0;
+  #buf: Buffer = this.#current.buf;
+
+  /** Buffers allocated so far (for tests). */
+  allocated = 1;
+
+  /**
+   * The span as the batch should hold it: a handle to its copy outside the heap, or an EndedSpan when this form
+   * cannot hold it.
+   */
+  hold(span: ReadableSpan, spanContext: SpanContext): ReadableSpan {
+    if (spanContext.traceState !== undefined || span.links.length !== 0 || span.events.length !== 0) {
+      return new EndedSpan(span, spanContext);
+    }
+    const parent = span.parentSpanContext;
+    if (parent !== undefined && parent.traceState !== undefined) return new EndedSpan(span, spanContext);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const chunk = this.#current;
+      const offset = chunk.used;
+      try {
+        if (!this.#write(span, spanContext, parent, chunk, offset)) return new EndedSpan(span, spanContext);
+      } catch (err) {
+        if (err !== NO_ROOM) throw err;
+        if (offset === 0) return new EndedSpan(span, spanContext); // more than a whole buffer
+        this.#next();
+        continue;
+      }
+      chunk.used = this.#pos;
+      chunk.live++;
+      return new HeldSpan(chunk, offset, span.resource, span.instrumentationScope) as unknown as ReadableSpan;
+    }
+    return new EndedSpan(span, spanContext);
+  }
+
+  /** `inner`, given the held spans read back as EndedSpans. */
+  exporter(inner: SpanExporter): SpanExporter {
+    return {
+      export: (spans, resultCallback) => {
+        const read = new Array<ReadableSpan>(spans.length);
+        for (let i = 0; i < spans.length; i++) {
+          const s = spans[i]!;
+          read[i] = s instanceof HeldSpan ? this.#read(s) : s;
+        }
+        inner.export(read, resultCallback);
+        // The exporters behind (Zipkin's and OTLP's, through the counting exporter) translate the batch before
+        // export() returns, but keep the array they were given until the backend answers (Zipkin's in a closure):
+        // emptied, the spans read back die young instead of surviving a scavenge during the round trip. The
+        // integration tests assert that every span reaches each backend.
+        read.length = 0;
+      },
+      shutdown: () => inner.shutdown(),
+      forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+    };
+  }
+
+  #next(): void {
+    const old = this.#current;
+    old.full = true;
+    if (old.live === 0) this.#recycle(old);
+    let next = this.#free.pop();
+    if (next === undefined) {
+      next = new Chunk();
+      this.allocated++;
+    }
+    this.#current = next;
+  }
+
+  #recycle(chunk: Chunk): void {
+    chunk.used = 0;
+    chunk.full = false;
+    if (this.#free.length < MAX_FREE) this.#free.push(chunk);
+  }
+
+  /** Writes the span at `offset`; false when an attribute's value is not a string, number or boolean. */
+  #write(span: ReadableSpan, ctx: SpanContext, parent: SpanContext | undefined, chunk: Chunk, offset: number): boolean {
+    const buf = chunk.buf;
+    this.#buf = buf;
+    this.#limit = buf.length;
+    // Fixed part: kind, flags, trace flags, parent's trace flags, status code, then 6 + 3 numbers.
+    if (offset + 5 + 9 * 8 > this.#limit) throw NO_ROOM;
+    const status = span.status;
+    const message = status.message;
+    let flags = remoteBits(ctx.isRemote);
+    if (parent !== undefined) flags |= HAS_PARENT | (remoteBits(parent.isRemote) << PARENT_REMOTE_SHIFT);
+    if (message !== undefined) flags |= HAS_MESSAGE;
+    buf[offset] = span.kind;
+    buf[offset + 1] = flags;
+    buf[offset + 2] = ctx.traceFlags;
+    buf[offset + 3] = parent === undefined ? 0 : parent.traceFlags;
+    buf[offset + 4] = status.code;
+    let p = offset + 5;
+    const start = span.startTime;
+    const end = span.endTime;
+    const duration = span.duration;
+    p = buf.writeDoubleLE(start[0], p);
+    p = buf.writeDoubleLE(start[1], p);
+    p = buf.writeDoubleLE(end[0], p);
+    p = buf.writeDoubleLE(end[1], p);
+    p = buf.writeDoubleLE(duration[0], p);
+    p = buf.writeDoubleLE(duration[1], p);
+    p = buf.writeDoubleLE(span.droppedAttributesCount, p);
+    p = buf.writeDoubleLE(span.droppedEventsCount, p);
+    p = buf.writeDoubleLE(span.droppedLinksCount, p);
+    this.#pos = p;
+    this.#string(ctx.traceId);
+    this.#string(ctx.spanId);
+    if (parent !== undefined) {
+      this.#string(parent.traceId);
+      this.#string(parent.spanId);
+    }
+    if (message !== undefined) this.#string(message);
+    this.#interned(span.name);
+    const attributes = span.attributes;
+    // The count is written after the attributes, here.
+    const countAt = this.#pos;
+    if (countAt + 2 > this.#limit) throw NO_ROOM;
+    this.#pos = countAt + 2;
+    let count = 0;
+    for (const key in attributes) {
+      const value = attributes[key];
+      if (value === undefined) continue;
+      this.#interned(key);
+      if (this.#pos + 9 > this.#limit) throw NO_ROOM;
+      switch (typeof value) {
+        case 'string':
+          buf[this.#pos++] = STRING;
+          this.#string(value);
+          break;
+        case 'number':
+          buf[this.#pos] = NUMBER;
+          this.#pos = buf.writeDoubleLE(value, this.#pos + 1);
+          break;
+        case 'boolean':
+          buf[this.#pos++] = value ? TRUE : FALSE;
+          break;
+        default:
+          return false;
+      }
+      count++;
+    }
+    if (count > 0xffff) return false;
+    buf.writeUInt16LE(count, countAt);
+    return true;
+  }
+
+  /** A string, length-prefixed (4 bytes), as UTF-8. */
+  #string(s: string): void {
+    const at = this.#pos;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (at + 4 + s.length * 3 > this.#limit) throw NO_ROOM;
+    const n = this.#buf.write(s, at + 4, 'utf8');
+    this.#buf.writeUInt32LE(n, at);
+    this.#pos = at + 4 + n;
+  }
+
+  /** A string from the interned table (2 bytes: its index), or inline when the table is full. */
+  #interned(s: string): void {
+    let id = this.#ids.get(s);
+    if (id === undefined && this.#strings.length < MAX_INTERNED) {
+      id = this.#strings.length;
+      this.#strings.push(s);
+      this.#ids.set(s, id);
+    }
+    if (this.#pos + 2 > this.#limit) throw NO_ROOM;
+    this.#pos = this.#buf.writeUInt16LE(id ?? INLINE, this.#pos);
+    if (id === undefined) this.#string(s);
+  }
+
+  #read(held: HeldSpan): EndedSpan {
+    const chunk = held.chunk;
+    const buf = chunk.buf;
+    const o = held.offset;
+    const kind = buf[o]!;
+    const flags = buf[o + 1]!;
+    const traceFlags = buf[o + 2]!;
+    const parentTraceFlags = buf[o + 3]!;
+    const code = buf[o + 4]!;
+    const p = o + 5;
+    const startS = buf.readDoubleLE(p);
+    const startNs = buf.readDoubleLE(p + 8);
+    const endS = buf.readDoubleLE(p + 16);
+    const endNs = buf.readDoubleLE(p + 24);
+    const durationS = buf.readDoubleLE(p + 32);
+    const durationNs = buf.readDoubleLE(p + 40);
+    const droppedAttributes = buf.readDoubleLE(p + 48);
+    const droppedEvents = buf.readDoubleLE(p + 56);
+    const droppedLinks = buf.readDoubleLE(p + 64);
+    this.#pos = p + 72;
+    this.#buf = buf;
+    const traceId = this.#readString();
+    const spanId = this.#readString();
+    const spanContext = contextOf(traceId, spanId, traceFlags, flags & 3);
+    let parentSpanContext: SpanContext | undefined;
+    if ((flags & HAS_PARENT) !== 0) {
+      const parentTraceId = this.#readString();
+      const parentSpanId = this.#readString();
+      parentSpanContext = contextOf(parentTraceId, parentSpanId, parentTraceFlags, (flags >> PARENT_REMOTE_SHIFT) & 3);
+    }
+    let status: SpanStatus;
+    if ((flags & HAS_MESSAGE) !== 0) status = { code, message: this.#readString() };
+    else status = code === UNSET ? UNSET_STATUS : { code };
+    const name = this.#readInterned();
+    const count = buf.readUInt16LE(this.#pos);
+    this.#pos += 2;
+    const attributes: Record<string, string | number | boolean> = {};
+    for (let i = 0; i < count; i++) {
+      const key = this.#readInterned();
+      const type = buf[this.#pos++];
+      if (type === STRING) {
+        attributes[key] = this.#readString();
+      } else if (type === NUMBER) {
+        attributes[key] = buf.readDoubleLE(this.#pos);
+        this.#pos += 8;
+      } else {
+        attributes[key] = type === TRUE;
+      }
+    }
+    if (--chunk.live === 0) {
+      if (chunk.full) this.#recycle(chunk);
+      else if (chunk === this.#current) chunk.used = 0;
+    }
+    return new EndedSpan(undefined, spanContext, {
+      name, kind, parentSpanContext, startS, startNs, endS, endNs, durationS, durationNs, status, attributes,
+      resource: held.resource, instrumentationScope: held.instrumentationScope,
+      droppedAttributes, droppedEvents, droppedLinks,
+    });
+  }
+
+  #readString(): string {
+    const at = this.#pos;
+    const n = this.#buf.readUInt32LE(at);
+    this.#pos = at + 4 + n;
+    return this.#buf.toString('utf8', at + 4, at + 4 + n);
+  }
+
+  #readInterned(): string {
+    const id = this.#buf.readUInt16LE(this.#pos);
+    this.#pos += 2;
+    return id === INLINE ? this.#readString() : this.#strings[id]!;
+  }
+}
