@@ -72,6 +72,18 @@ export interface TimerOptions {
   maxBufferLength?: number;
 }
 
+/**
+ * What nodemeter's own binders add to TimerOptions (not exported from the package): `beforeCollect` runs before
+ * each read of the timer's values (a scrape, `/actuator/metrics`), so a binder that records from a source read in
+ * batches (gc-source.ts) can read it there.
+ */
+export interface InternalTimerOptions extends TimerOptions {
+  readonly labelNames?: readonly string[];
+  readonly description?: string;
+  readonly buckets?: readonly number[];
+  readonly beforeCollect?: () => void;
+}
+
 class Child implements TimerChild {
   count = 0;
   sum = 0;
@@ -158,15 +170,22 @@ export class TimerImpl implements Timer {
       this.#bounds = Float64Array.from(sorted);
     }
     const self = this;
+    const before = (options as InternalTimerOptions).beforeCollect;
     this.families = [
       {
         name: baseName,
         help,
         type: this.#bounds ? 'histogram' : 'summary',
-        collect: () => self.#collectMain(),
+        collect: before === undefined ? () => self.#collectMain() : () => (before(), self.#collectMain()),
       },
       // Across cluster workers the max of maxima, not their sum.
-      { name: `${baseName}_max`, help, type: 'gauge', aggregation: 'max', collect: () => self.#collectMax() },
+      {
+        name: `${baseName}_max`,
+        help,
+        type: 'gauge',
+        aggregation: 'max',
+        collect: before === undefined ? () => self.#collectMax() : () => (before(), self.#collectMax()),
+      },
     ];
   }
 

@@ -1,20 +1,21 @@
 /**
  * JvmHeapPressureMetrics (Micrometer `binder/jvm/JvmHeapPressureMetrics`): `jvm_gc_overhead` and
- * `jvm_memory_usage_after_gc{area="heap",pool="long-lived"}`, from perf_hooks 'gc' entries.
+ * `jvm_memory_usage_after_gc{area="heap",pool="long-lived"}`, from V8's collections as gc-source.ts reads them.
  *
  * `jvm_gc_overhead`: share of wall time spent in GC pauses over the last 5 minutes (Micrometer's default lookback),
- * or since bind when that is shorter. Pause times go into a ring of 10 buckets of 30 s, by when the pause started,
- * so the window is 4.5 to 5 minutes wide and a record costs a division and an add.
+ * or since bind when that is shorter. Pause times go into a ring of 10 buckets of 30 s, by when the collection was
+ * read (at most 10 s after it happened, gc-source.ts), so the window is 4.5 to 5 minutes wide.
  *
  * `jvm_memory_usage_after_gc`: long-lived heap (old_space + large_object_space, as for jvm_gc_live_data_size)
- * used after the last full Mark-Compact, divided by the V8 heap size limit. Approximation: GC entries reach the
- * observer shortly after the GC (perf_hooks batches them), and the heap is read then, so allocation between the
- * pause and the callback is included. Before the first full GC, the value is the current long-lived usage.
+ * used after the last full Mark-Compact, divided by the V8 heap size limit: from the profiler's heap spaces after
+ * that collection (where the source has none, the heap when the collection was reported). Before the first full
+ * GC, the value is the current long-lived usage.
  */
-import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
+import { KIND_MARK_COMPACT, subscribeGc, type GcSubscription, type SpaceStats } from './gc-source.js';
 
 /** Prometheus series names this binder can emit. @since 0.1.0 */
 export const jvmHeapPressureMetricNames = ['jvm_gc_overhead', 'jvm_memory_usage_after_gc'] as const;
@@ -23,6 +24,12 @@ const LOOKBACK_MS = 5 * 60_000;
 const BUCKETS = 10;
 const BUCKET_MS = LOOKBACK_MS / BUCKETS;
 const LONG_LIVED = { area: 'heap', pool: 'long-lived' } as const;
+
+function longLivedAfter(spaces: SpaceStats): number {
+  let used = 0;
+  for (const s of spaces) if (s.spaceName === 'old_space' || s.spaceName === 'large_object_space') used += s.spaceUsedSize;
+  return used;
+}
 
 function longLivedUsed(): number {
   let used = 0;
@@ -53,25 +60,24 @@ export const jvmHeapPressureBinder: MeterBinder = {
       sums[i]! += ms;
     };
 
-    let observer: PerformanceObserver | undefined;
+    let subscription: GcSubscription;
     try {
-      observer = new PerformanceObserver((list) => {
+      subscription = subscribeGc((records) => {
         let major = false;
-        for (const entry of list.getEntries()) {
-          addPause(entry.startTime, entry.duration);
-          const detail = (entry as { detail?: { kind?: number } | null }).detail;
-          if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major = true;
+        for (const r of records) {
+          addPause(r.at, r.pauseMs);
+          if (r.kind !== KIND_MARK_COMPACT) continue;
+          if (r.after !== undefined) afterGcRatio = longLivedAfter(r.after) / heapLimit;
+          else major = true;
         }
         if (major) afterGcRatio = longLivedUsed() / heapLimit;
       });
-      observer.observe({ entryTypes: ['gc'] });
     } catch (err) {
-      observer = undefined;
       context.diag.warn(
         Warnings.BINDER_SOURCE_FAILED,
         {
           binder: 'jvm-heap-pressure',
-          problem: `GC entries cannot be observed, jvm_gc_overhead and jvm_memory_usage_after_gc are left out: ${String(err)}`,
+          problem: `GC cannot be observed, jvm_gc_overhead and jvm_memory_usage_after_gc are left out: ${String(err)}`,
         },
         'jvm-heap-pressure',
       );
@@ -83,6 +89,7 @@ export const jvmHeapPressureBinder: MeterBinder = {
         'An approximation of the percent of CPU time used by GC activities over the last lookback period or since ' +
         'monitoring began, whichever is shorter, in the range [0..1]',
       collect: (g) => {
+        subscription.refresh();
         const now = performance.now();
         const slot = Math.floor(now / BUCKET_MS);
         let pauseMs = 0;
@@ -98,14 +105,17 @@ export const jvmHeapPressureBinder: MeterBinder = {
       description:
         'The percentage of long-lived heap pool used after the last GC event, in the range [0..1]',
       labelNames: ['area', 'pool'],
-      collect: (g) => g.set(LONG_LIVED, afterGcRatio >= 0 ? afterGcRatio : longLivedUsed() / heapLimit),
+      collect: (g) => {
+        subscription.refresh();
+        g.set(LONG_LIVED, afterGcRatio >= 0 ? afterGcRatio : longLivedUsed() / heapLimit);
+      },
     });
 
     let unbound = false;
     return () => {
       if (unbound) return;
       unbound = true;
-      observer?.disconnect();
+      subscription.unsubscribe();
       registry.remove(overhead);
       registry.remove(usageAfterGc);
     };

@@ -2,13 +2,13 @@
  * GC duration by kind, a Node-only series kept under prom-client's name (`lib/metrics/gc.js`):
  * `nodejs_gc_duration_seconds{kind}` with kind = major | minor | incremental | weakcb, as a histogram on
  * prom-client's buckets [0.001, 0.01, 0.1, 1, 2, 5], plus the `_max` every nodemeter timer has.
- * Unlike prom-client's, the GC observer is disconnected on unbind. Children are made once per kind, so recording
- * a GC allocates nothing beyond the entries perf_hooks hands over.
+ * The collections come from gc-source.ts (V8's GC profiler, read at each scrape and every 10 s), not from a
+ * perf_hooks observer as prom-client's do; unsubscribed on unbind. Children are made once per kind.
  */
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
-import type { TimerChild } from '../timer.js';
+import type { InternalTimerOptions, TimerChild } from '../timer.js';
+import { GC_KINDS, subscribeGc, type GcSubscription } from './gc-source.js';
 
 /** Prometheus series names this binder can emit. @since 0.1.0 */
 export const nodeGcMetricNames = [
@@ -20,53 +20,36 @@ export const nodeGcMetricNames = [
 
 const BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
 
-function kindName(kind: number | undefined): string {
-  switch (kind) {
-    case constants.NODE_PERFORMANCE_GC_MAJOR:
-      return 'major';
-    case constants.NODE_PERFORMANCE_GC_MINOR:
-    case 2: // V8 kGCTypeMinorMarkSweep (--minor-ms), a young-generation collection.
-      return 'minor';
-    case constants.NODE_PERFORMANCE_GC_INCREMENTAL:
-      return 'incremental';
-    case constants.NODE_PERFORMANCE_GC_WEAKCB:
-      return 'weakcb';
-    default:
-      return 'unknown';
-  }
-}
+/** prom-client's kind by gc-source's kind index (a minor mark-sweep is a young-generation collection). */
+const KIND_NAMES = ['minor', 'minor', 'major', 'incremental', 'weakcb', 'unknown'];
 
 /** GC duration histogram by kind. @since 0.1.0 */
 export const nodeGcBinder: MeterBinder = {
   name: 'node-gc',
   bindTo(registry, context) {
+    let subscription: GcSubscription | undefined;
     const duration = registry.timer('nodejs.gc.duration', {
       description: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
       labelNames: ['kind'],
       buckets: BUCKETS,
-    });
-    const children = new Map<number, TimerChild>();
-    const record = (entry: PerformanceEntry): void => {
-      const kind = (entry as { detail?: { kind?: number } | null }).detail?.kind ?? -1;
-      let child = children.get(kind);
-      if (child === undefined) {
-        child = duration.child({ kind: kindName(kind) });
-        children.set(kind, child);
-      }
-      child.record(entry.duration / 1000);
-    };
-
-    let observer: PerformanceObserver | undefined;
+      beforeCollect: () => subscription?.refresh(),
+    } as InternalTimerOptions);
+    const children: (TimerChild | undefined)[] = new Array(GC_KINDS.length);
     try {
-      observer = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) record(entry);
+      subscription = subscribeGc((records) => {
+        for (const r of records) {
+          let child = children[r.kind];
+          if (child === undefined) {
+            child = duration.child({ kind: KIND_NAMES[r.kind]! });
+            children[r.kind] = child;
+          }
+          child.record(r.pauseMs / 1000);
+        }
       });
-      observer.observe({ entryTypes: ['gc'] });
     } catch (err) {
-      observer = undefined;
       context.diag.warn(
         Warnings.BINDER_SOURCE_FAILED,
-        { binder: 'node-gc', problem: `GC entries cannot be observed, nodejs_gc_duration_seconds stays empty: ${String(err)}` },
+        { binder: 'node-gc', problem: `GC cannot be observed, nodejs_gc_duration_seconds stays empty: ${String(err)}` },
         'node-gc',
       );
     }
@@ -75,7 +58,8 @@ export const nodeGcBinder: MeterBinder = {
     return () => {
       if (unbound) return;
       unbound = true;
-      observer?.disconnect();
+      subscription?.unsubscribe();
+      subscription = undefined;
       registry.remove(duration);
     };
   },
