@@ -13,9 +13,11 @@
  *        └─ batch processor queues handles ──► exporter(): read back into EndedSpans ──► Zipkin / OTLP exporter
  *
  * Written: name, kind, both span contexts (ids, flags, isRemote), the six time parts, status, the dropped counts and
- * attributes whose values are strings, numbers or booleans. Attribute keys and span names are interned in a table
- * (bounded), so reading them back allocates nothing. A span this form cannot hold (a `tracestate`, links, events,
- * array attributes, or more than a buffer) waits as an EndedSpan, as before.
+ * attributes whose values are strings, numbers or booleans. Attribute keys, span names and the values of keys that
+ * take few values (a method, a route, a status, a topic) are interned in a table, so reading them back allocates
+ * nothing; a key past 64 distinct values (a URL, a statement) has its further values written in full, and the
+ * table holds at most 4,096 strings of at most 256 characters. A span this form cannot hold (a `tracestate`, links, events, array attributes,
+ * or more than a buffer) waits as an EndedSpan, as before.
  *
  * Buffers: a handle's buffer counts the spans it holds; once all were read back it is reused from its start. A
  * handle the batch processor drops (queue full) is never read back: its buffer then stays out of the pool and is
@@ -27,8 +29,17 @@ import { EndedSpan } from './ended-span.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const MAX_FREE = 4;
-const MAX_INTERNED = 1024;
+const MAX_INTERNED = 4096;
+/** Distinct values interned for one attribute key (or for span names) before its new values are written in full. */
+const MAX_VALUES_PER_KEY = 64;
+const MAX_NAMES = 1024;
+/** Longer strings are never interned: the table keeps what it interns for the life of the process. */
+const MAX_INTERNED_LENGTH = 256;
 const INLINE = 0xffff;
+/** Bit of a string's length word: the string is ASCII, read back as latin1 (cheaper than UTF-8). */
+const ASCII = 0x80000000;
+/** The nine numbers at the start of a held span, 8-byte aligned: read through a Float64Array. */
+const NUMBERS = 9;
 const UNSET = 0;
 
 // Flag bits of a held span: `isRemote` of its context (bits 0-1) and of its parent's (bits 2-3) as undefined (0),
@@ -42,12 +53,15 @@ const STRING = 0;
 const NUMBER = 1;
 const TRUE = 2;
 const FALSE = 3;
+const INTERNED = 4;
 
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: UNSET });
 const SAMPLED_CONTEXT: SpanContext = Object.freeze({ traceId: '', spanId: '', traceFlags: 1 });
 
 class Chunk {
-  readonly buf: Buffer = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  readonly memory = new ArrayBuffer(CHUNK_BYTES);
+  readonly buf = Buffer.from(this.memory);
+  readonly numbers = new Float64Array(this.memory);
   used = 0;
   live = 0;
   full = false;
@@ -82,14 +96,23 @@ const NO_ROOM = { noRoom: true };
 export class HeldSpanStore {
   #current = new Chunk();
   readonly #free: Chunk[] = [];
+  /** Interned strings and their indexes. */
   readonly #ids = new Map<string, number>();
   readonly #strings: string[] = [];
+  /** Distinct values interned under each interned key, by the key's index. */
+  readonly #valuesOf = new Uint16Array(MAX_INTERNED);
+  #names = 0;
   #pos = 0;
   #limit = 0;
   #buf: Buffer = this.#current.buf;
 
   /** Buffers allocated so far (for tests). */
   allocated = 1;
+
+  /** Strings interned so far (for tests). */
+  get interned(): number {
+    return this.#strings.length;
+  }
 
   /**
    * The span as the batch should hold it: a handle to its copy outside the heap, or an EndedSpan when this form
@@ -103,7 +126,7 @@ export class HeldSpanStore {
     if (parent !== undefined && parent.traceState !== undefined) return new EndedSpan(span, spanContext);
     for (let attempt = 0; attempt < 2; attempt++) {
       const chunk = this.#current;
-      const offset = chunk.used;
+      const offset = (chunk.used + 7) & ~7;
       try {
         if (!this.#write(span, spanContext, parent, chunk, offset)) return new EndedSpan(span, spanContext);
       } catch (err) {
@@ -158,37 +181,42 @@ export class HeldSpanStore {
     if (this.#free.length < MAX_FREE) this.#free.push(chunk);
   }
 
-  /** Writes the span at `offset`; false when an attribute's value is not a string, number or boolean. */
+  /**
+   * Writes the span at `offset` (8-byte aligned): nine numbers (times, dropped counts), five bytes (kind, flags,
+   * trace flags, parent's trace flags, status code), ids, status message, name, attributes. False when an
+   * attribute's value is not a string, number or boolean.
+   */
   #write(span: ReadableSpan, ctx: SpanContext, parent: SpanContext | undefined, chunk: Chunk, offset: number): boolean {
     const buf = chunk.buf;
     this.#buf = buf;
     this.#limit = buf.length;
-    // Fixed part: kind, flags, trace flags, parent's trace flags, status code, then 6 + 3 numbers.
-    if (offset + 5 + 9 * 8 > this.#limit) throw NO_ROOM;
+    const fixed = offset + NUMBERS * 8;
+    if (fixed + 5 > this.#limit) throw NO_ROOM;
+    const numbers = chunk.numbers;
+    const n = offset >> 3;
+    const start = span.startTime;
+    const end = span.endTime;
+    const duration = span.duration;
+    numbers[n] = start[0];
+    numbers[n + 1] = start[1];
+    numbers[n + 2] = end[0];
+    numbers[n + 3] = end[1];
+    numbers[n + 4] = duration[0];
+    numbers[n + 5] = duration[1];
+    numbers[n + 6] = span.droppedAttributesCount;
+    numbers[n + 7] = span.droppedEventsCount;
+    numbers[n + 8] = span.droppedLinksCount;
     const status = span.status;
     const message = status.message;
     let flags = remoteBits(ctx.isRemote);
     if (parent !== undefined) flags |= HAS_PARENT | (remoteBits(parent.isRemote) << PARENT_REMOTE_SHIFT);
     if (message !== undefined) flags |= HAS_MESSAGE;
-    buf[offset] = span.kind;
-    buf[offset + 1] = flags;
-    buf[offset + 2] = ctx.traceFlags;
-    buf[offset + 3] = parent === undefined ? 0 : parent.traceFlags;
-    buf[offset + 4] = status.code;
-    let p = offset + 5;
-    const start = span.startTime;
-    const end = span.endTime;
-    const duration = span.duration;
-    p = buf.writeDoubleLE(start[0], p);
-    p = buf.writeDoubleLE(start[1], p);
-    p = buf.writeDoubleLE(end[0], p);
-    p = buf.writeDoubleLE(end[1], p);
-    p = buf.writeDoubleLE(duration[0], p);
-    p = buf.writeDoubleLE(duration[1], p);
-    p = buf.writeDoubleLE(span.droppedAttributesCount, p);
-    p = buf.writeDoubleLE(span.droppedEventsCount, p);
-    p = buf.writeDoubleLE(span.droppedLinksCount, p);
-    this.#pos = p;
+    buf[fixed] = span.kind;
+    buf[fixed + 1] = flags;
+    buf[fixed + 2] = ctx.traceFlags;
+    buf[fixed + 3] = parent === undefined ? 0 : parent.traceFlags;
+    buf[fixed + 4] = status.code;
+    this.#pos = fixed + 5;
     this.#string(ctx.traceId);
     this.#string(ctx.spanId);
     if (parent !== undefined) {
@@ -196,7 +224,7 @@ export class HeldSpanStore {
       this.#string(parent.spanId);
     }
     if (message !== undefined) this.#string(message);
-    this.#interned(span.name);
+    this.#name(span.name);
     const attributes = span.attributes;
     // The count is written after the attributes, here.
     const countAt = this.#pos;
@@ -206,12 +234,11 @@ export class HeldSpanStore {
     for (const key in attributes) {
       const value = attributes[key];
       if (value === undefined) continue;
-      this.#interned(key);
+      const keyId = this.#key(key);
       if (this.#pos + 9 > this.#limit) throw NO_ROOM;
       switch (typeof value) {
         case 'string':
-          buf[this.#pos++] = STRING;
-          this.#string(value);
+          this.#value(keyId, value);
           break;
         case 'number':
           buf[this.#pos] = NUMBER;
@@ -230,49 +257,75 @@ export class HeldSpanStore {
     return true;
   }
 
-  /** A string, length-prefixed (4 bytes), as UTF-8. */
+  /** A string, after its length (4 bytes, the top bit set for ASCII), as UTF-8. */
   #string(s: string): void {
     const at = this.#pos;
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     if (at + 4 + s.length * 3 > this.#limit) throw NO_ROOM;
     const n = this.#buf.write(s, at + 4, 'utf8');
-    this.#buf.writeUInt32LE(n, at);
+    this.#buf.writeUInt32LE(n === s.length ? (n | ASCII) >>> 0 : n, at);
     this.#pos = at + 4 + n;
   }
 
-  /** A string from the interned table (2 bytes: its index), or inline when the table is full. */
-  #interned(s: string): void {
-    let id = this.#ids.get(s);
-    if (id === undefined && this.#strings.length < MAX_INTERNED) {
-      id = this.#strings.length;
-      this.#strings.push(s);
-      this.#ids.set(s, id);
-    }
+  /** The interned index of `s`, adding it while the table has room (and `admit` allows); undefined if not. */
+  #intern(s: string, admit: boolean): number | undefined {
+    const id = this.#ids.get(s);
+    if (id !== undefined || !admit || this.#strings.length >= MAX_INTERNED || s.length > MAX_INTERNED_LENGTH) return id;
+    const added = this.#strings.length;
+    this.#strings.push(s);
+    this.#ids.set(s, added);
+    return added;
+  }
+
+  /** 2 bytes: the interned index, or INLINE and the string in full. */
+  #indexOrString(id: number | undefined, s: string): void {
     if (this.#pos + 2 > this.#limit) throw NO_ROOM;
     this.#pos = this.#buf.writeUInt16LE(id ?? INLINE, this.#pos);
     if (id === undefined) this.#string(s);
   }
 
+  #name(name: string): void {
+    const before = this.#strings.length;
+    const id = this.#intern(name, this.#names < MAX_NAMES);
+    if (this.#strings.length > before) this.#names++;
+    this.#indexOrString(id, name);
+  }
+
+  /** Writes the key; returns its interned index, or -1. */
+  #key(key: string): number {
+    const id = this.#intern(key, true);
+    this.#indexOrString(id, key);
+    return id ?? -1;
+  }
+
+  #value(keyId: number, value: string): void {
+    const admit = keyId >= 0 && this.#valuesOf[keyId]! < MAX_VALUES_PER_KEY;
+    const before = this.#strings.length;
+    const id = this.#intern(value, admit);
+    if (this.#strings.length > before) this.#valuesOf[keyId]!++;
+    if (id !== undefined) {
+      if (this.#pos + 3 > this.#limit) throw NO_ROOM;
+      this.#buf[this.#pos] = INTERNED;
+      this.#pos = this.#buf.writeUInt16LE(id, this.#pos + 1);
+    } else {
+      this.#buf[this.#pos++] = STRING;
+      this.#string(value);
+    }
+  }
+
   #read(held: HeldSpan): EndedSpan {
     const chunk = held.chunk;
     const buf = chunk.buf;
+    const numbers = chunk.numbers;
     const o = held.offset;
-    const kind = buf[o]!;
-    const flags = buf[o + 1]!;
-    const traceFlags = buf[o + 2]!;
-    const parentTraceFlags = buf[o + 3]!;
-    const code = buf[o + 4]!;
-    const p = o + 5;
-    const startS = buf.readDoubleLE(p);
-    const startNs = buf.readDoubleLE(p + 8);
-    const endS = buf.readDoubleLE(p + 16);
-    const endNs = buf.readDoubleLE(p + 24);
-    const durationS = buf.readDoubleLE(p + 32);
-    const durationNs = buf.readDoubleLE(p + 40);
-    const droppedAttributes = buf.readDoubleLE(p + 48);
-    const droppedEvents = buf.readDoubleLE(p + 56);
-    const droppedLinks = buf.readDoubleLE(p + 64);
-    this.#pos = p + 72;
+    const n = o >> 3;
+    const fixed = o + NUMBERS * 8;
+    const kind = buf[fixed]!;
+    const flags = buf[fixed + 1]!;
+    const traceFlags = buf[fixed + 2]!;
+    const parentTraceFlags = buf[fixed + 3]!;
+    const code = buf[fixed + 4]!;
+    this.#pos = fixed + 5;
     this.#buf = buf;
     const traceId = this.#readString();
     const spanId = this.#readString();
@@ -286,14 +339,17 @@ export class HeldSpanStore {
     let status: SpanStatus;
     if ((flags & HAS_MESSAGE) !== 0) status = { code, message: this.#readString() };
     else status = code === UNSET ? UNSET_STATUS : { code };
-    const name = this.#readInterned();
+    const name = this.#readIndexOrString();
     const count = buf.readUInt16LE(this.#pos);
     this.#pos += 2;
     const attributes: Record<string, string | number | boolean> = {};
     for (let i = 0; i < count; i++) {
-      const key = this.#readInterned();
+      const key = this.#readIndexOrString();
       const type = buf[this.#pos++];
-      if (type === STRING) {
+      if (type === INTERNED) {
+        attributes[key] = this.#strings[buf.readUInt16LE(this.#pos)]!;
+        this.#pos += 2;
+      } else if (type === STRING) {
         attributes[key] = this.#readString();
       } else if (type === NUMBER) {
         attributes[key] = buf.readDoubleLE(this.#pos);
@@ -307,20 +363,23 @@ export class HeldSpanStore {
       else if (chunk === this.#current) chunk.used = 0;
     }
     return new EndedSpan(undefined, spanContext, {
-      name, kind, parentSpanContext, startS, startNs, endS, endNs, durationS, durationNs, status, attributes,
+      name, kind, parentSpanContext,
+      startS: numbers[n]!, startNs: numbers[n + 1]!, endS: numbers[n + 2]!, endNs: numbers[n + 3]!,
+      durationS: numbers[n + 4]!, durationNs: numbers[n + 5]!, status, attributes,
       resource: held.resource, instrumentationScope: held.instrumentationScope,
-      droppedAttributes, droppedEvents, droppedLinks,
+      droppedAttributes: numbers[n + 6]!, droppedEvents: numbers[n + 7]!, droppedLinks: numbers[n + 8]!,
     });
   }
 
   #readString(): string {
     const at = this.#pos;
-    const n = this.#buf.readUInt32LE(at);
+    const word = this.#buf.readUInt32LE(at);
+    const n = (word & ~ASCII) >>> 0;
     this.#pos = at + 4 + n;
-    return this.#buf.toString('utf8', at + 4, at + 4 + n);
+    return this.#buf.toString(word >= ASCII ? 'latin1' : 'utf8', at + 4, at + 4 + n);
   }
 
-  #readInterned(): string {
+  #readIndexOrString(): string {
     const id = this.#buf.readUInt16LE(this.#pos);
     this.#pos += 2;
     return id === INLINE ? this.#readString() : this.#strings[id]!;
