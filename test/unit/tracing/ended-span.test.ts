@@ -14,6 +14,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { EndedSpanProcessor } from '../../../src/tracing/ended-span.js';
 import { replaceZipkinSend } from '../../../src/tracing/compat/exporter-zipkin.js';
 import { withResource } from '../../../src/tracing/otlp.js';
+import { reachable } from '../../helpers/reachable.js';
 
 const require = createRequire(import.meta.url);
 const ZIPKIN_VERSION = (require('@opentelemetry/exporter-zipkin/package.json') as { version: string }).version;
@@ -125,22 +126,6 @@ test('OTLP (JSON and protobuf, through the exporter\'s resource view) encodes ei
     assert.deepEqual(Buffer.from(b as Uint8Array), Buffer.from(a as Uint8Array));
   }
 });
-
-/** Every object reachable from `root` through own properties (the prototype chain excluded). */
-function reachable(root: object): Set<object> {
-  const seen = new Set<object>();
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v as object)) continue;
-    seen.add(v as object);
-    for (const key of Reflect.ownKeys(v as object)) {
-      const d = Object.getOwnPropertyDescriptor(v, key);
-      if (d !== undefined && 'value' in d) stack.push(d.value);
-    }
-  }
-  return seen;
-}
 
 test('a held span does not reach the SDK span, its processor or the SDK\'s closures', () => {
   const { sdkSpans, held } = makeSpans();

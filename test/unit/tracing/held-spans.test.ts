@@ -16,6 +16,7 @@ import { EndedSpan, EndedSpanProcessor } from '../../../src/tracing/ended-span.j
 import { HeldSpanStore } from '../../../src/tracing/held-spans.js';
 import { replaceZipkinSend } from '../../../src/tracing/compat/exporter-zipkin.js';
 import { withResource } from '../../../src/tracing/otlp.js';
+import { reachable } from '../../helpers/reachable.js';
 
 const require = createRequire(import.meta.url);
 const ZIPKIN_VERSION = (require('@opentelemetry/exporter-zipkin/package.json') as { version: string }).version;
@@ -182,23 +183,6 @@ test('past what is interned (1,024 names, 64 values a key, 4,096 strings), the r
   assert.equal(store.interned, 4096);
   assert.equal(await zipkinJson(readBack(store, held)), await zipkinJson(sdkSpans));
 });
-
-/** Every object reachable from `root` through own properties (the prototype chain excluded). */
-function reachable(root: object): Set<object> {
-  const seen = new Set<object>();
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v as object)) continue;
-    seen.add(v as object);
-    if (ArrayBuffer.isView(v)) continue;
-    for (const key of Reflect.ownKeys(v as object)) {
-      const d = Object.getOwnPropertyDescriptor(v, key);
-      if (d !== undefined && 'value' in d) stack.push(d.value);
-    }
-  }
-  return seen;
-}
 
 test('a held span reaches its buffer, the resource and the scope, and no object of the span', () => {
   const { tracer, sdkSpans, held } = record();
