@@ -102,6 +102,8 @@ export class HeldSpanStore {
   /** Distinct values interned under each interned key, by the key's index. */
   readonly #valuesOf = new Uint16Array(MAX_INTERNED);
   #names = 0;
+  /** The handle hold() returned last, until the next hold(). */
+  #last: HeldSpan | undefined;
   #pos = 0;
   #limit = 0;
   #buf: Buffer = this.#current.buf;
@@ -119,6 +121,7 @@ export class HeldSpanStore {
    * cannot hold it.
    */
   hold(span: ReadableSpan, spanContext: SpanContext): ReadableSpan {
+    this.#last = undefined;
     if (spanContext.traceState !== undefined || span.links.length !== 0 || span.events.length !== 0) {
       return new EndedSpan(span, spanContext);
     }
@@ -137,9 +140,26 @@ export class HeldSpanStore {
       }
       chunk.used = this.#pos;
       chunk.live++;
-      return new HeldSpan(chunk, offset, span.resource, span.instrumentationScope) as unknown as ReadableSpan;
+      const held = new HeldSpan(chunk, offset, span.resource, span.instrumentationScope);
+      this.#last = held;
+      return held as unknown as ReadableSpan;
     }
     return new EndedSpan(span, spanContext);
+  }
+
+  /**
+   * The batch processor dropped the span just held (its queue was full; it says so synchronously, through its
+   * self-observability counter: self-metrics.ts): the bytes are given back, so that a buffer is not lost to every
+   * dropped span while the backend is slow.
+   */
+  dropLast(): void {
+    const held = this.#last;
+    if (held === undefined) return;
+    this.#last = undefined;
+    const chunk = held.chunk;
+    chunk.live--;
+    if (chunk === this.#current) chunk.used = chunk.live === 0 ? 0 : held.offset;
+    else if (chunk.live === 0 && chunk.full) this.#recycle(chunk);
   }
 
   /** `inner`, given the held spans read back as EndedSpans. */

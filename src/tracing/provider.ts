@@ -109,7 +109,7 @@ export function setupTracing(
         maxExportBatchSize: config.export.maxExportBatchSize,
         scheduledDelayMillis: config.export.scheduledDelayMs,
         exportTimeoutMillis: config.export.exportTimeoutMs,
-        selfObsMeterProvider: selfObservabilityMeterProvider(registry, spans),
+        selfObsMeterProvider: selfObservabilityMeterProvider(registry, spans, () => held.dropLast()),
       } as ConstructorParameters<typeof BatchSpanProcessor>[1]),
       held,
     ));

@@ -7,7 +7,12 @@ import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { Counter } from '../metrics/counter.js';
 import type { MeterRegistry } from '../metrics/registry.js';
 
-export function selfObservabilityMeterProvider(registry: MeterRegistry, spans: Counter): MeterProvider {
+/** `onQueueFull` is called, synchronously, for each span the processor drops because its queue is full. */
+export function selfObservabilityMeterProvider(
+  registry: MeterRegistry,
+  spans: Counter,
+  onQueueFull?: () => void,
+): MeterProvider {
   const callbacks: ((result: { observe(value: number, attributes?: Attributes): void }) => void)[] = [];
   let queueSize = 0;
   registry.gauge('nodemeter.spans.queue.size', {
@@ -24,7 +29,9 @@ export function selfObservabilityMeterProvider(registry: MeterRegistry, spans: C
       return {
         add(value: number, attributes?: Attributes) {
           // Successful and failed exports are counted by the exporter wrapper; only queue drops are counted here.
-          if (attributes?.['error.type'] === 'queue_full') spans.inc({ result: 'dropped', reason: 'queue_full' }, value);
+          if (attributes?.['error.type'] !== 'queue_full') return;
+          spans.inc({ result: 'dropped', reason: 'queue_full' }, value);
+          onQueueFull?.();
         },
       };
     },

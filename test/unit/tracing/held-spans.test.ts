@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { SpanKind, SpanStatusCode, TraceFlags, context, createTraceState, trace, type Span } from '@opentelemetry/api';
-import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -16,6 +16,8 @@ import { EndedSpan, EndedSpanProcessor } from '../../../src/tracing/ended-span.j
 import { HeldSpanStore } from '../../../src/tracing/held-spans.js';
 import { replaceZipkinSend } from '../../../src/tracing/compat/exporter-zipkin.js';
 import { withResource } from '../../../src/tracing/otlp.js';
+import { selfObservabilityMeterProvider } from '../../../src/tracing/self-metrics.js';
+import { newRegistry, seriesOf } from '../../helpers/registry.js';
 import { reachable } from '../../helpers/reachable.js';
 
 const require = createRequire(import.meta.url);
@@ -220,4 +222,35 @@ test('the batch handed on is emptied once export() returns: the exporter has tra
   assert.equal(lengthDuringExport, 5);
   assert.equal(given.length, 0);
   assert.equal(held.length, 5, 'the batch processor\'s own array is not touched');
+});
+
+test('spans the batch processor drops (queue full, the backend not answering) give their bytes back', async () => {
+  const registry = newRegistry();
+  const spansCounter = registry.counter('nodemeter.spans', { labelNames: ['result', 'reason'] });
+  const store = new HeldSpanStore();
+  let exported: ReadableSpan[] = [];
+  // An exporter that takes its first batch and never answers: the processor exports nothing more, its queue fills.
+  const never = { export: (s: ReadableSpan[]) => { exported = [...s]; }, shutdown: () => Promise.resolve() };
+  const bsp = new BatchSpanProcessor(store.exporter(never), {
+    maxQueueSize: 16,
+    maxExportBatchSize: 4,
+    scheduledDelayMillis: 3_600_000,
+    selfObsMeterProvider: selfObservabilityMeterProvider(registry, spansCounter, () => store.dropLast()),
+  } as ConstructorParameters<typeof BatchSpanProcessor>[1]);
+  const provider = new BasicTracerProvider({ spanProcessors: [new EndedSpanProcessor(bsp, store)] });
+  const tracer = provider.getTracer('nodemeter', '0.1.0');
+  for (let i = 0; i < 100_000; i++) {
+    tracer.startSpan('http get /orders/{id}', { attributes: { method: 'GET', 'http.url': `/orders/${i}` } }).end();
+  }
+  assert.equal(exported.length, 4, 'the first batch reached the exporter');
+  assert.equal(exported[3]!.attributes['http.url'], '/orders/3');
+  const dropped = seriesOf(await registry.scrape(), 'nodemeter_spans_total').find((x) => x.labels.reason === 'queue_full');
+  assert.equal(dropped?.value, 100_000 - 4 - 16);
+  assert.equal(store.allocated, 1, 'about 30 MB written and given back: one buffer');
+  // The 16 queued spans are still whole.
+  await new Promise<void>((resolve) => {
+    store.exporter({ export: (s, done) => { exported = [...s]; done({ code: 0 }); resolve(); }, shutdown: () => Promise.resolve() })
+      .export((bsp as unknown as { _finishedSpans: ReadableSpan[] })._finishedSpans.splice(0), () => {});
+  });
+  assert.deepEqual(exported.map((s) => s.attributes['http.url']), Array.from({ length: 16 }, (_, i) => `/orders/${i + 4}`));
 });
