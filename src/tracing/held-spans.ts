@@ -16,12 +16,13 @@
  * attributes whose values are strings, numbers or booleans. Attribute keys, span names and the values of keys that
  * take few values (a method, a route, a status, a topic) are interned in a table, so reading them back allocates
  * nothing; a key past 64 distinct values (a URL, a statement) has its further values written in full, and the
- * table holds at most 4,096 strings of at most 256 characters. A span this form cannot hold (a `tracestate`, links, events, array attributes,
- * or more than a buffer) waits as an EndedSpan, as before.
+ * table holds at most 4,096 strings of at most 256 characters. A span this form cannot hold (a `tracestate`,
+ * links, events, array attributes, or more than a buffer) waits as an EndedSpan, as before.
  *
- * Buffers: a handle's buffer counts the spans it holds; once all were read back it is reused from its start. A
- * handle the batch processor drops (queue full) is never read back: its buffer then stays out of the pool and is
- * freed with its last handle by the collector. At most `MAX_FREE` empty buffers are pooled.
+ * Buffers: a buffer counts the spans it holds; once all were read back it is reused from its start. A span the
+ * batch processor drops (queue full) gives its bytes back at once (dropLast()). A handle never read back otherwise
+ * (spans ended after shutdown) keeps its buffer out of the pool; the collector frees it with its last handle. At
+ * most `MAX_FREE` empty buffers are pooled.
  */
 import type { SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -133,8 +134,8 @@ export class HeldSpanStore {
       try {
         if (!this.#write(span, spanContext, parent, chunk, offset)) return new EndedSpan(span, spanContext);
       } catch (err) {
-        if (err !== NO_ROOM) throw err;
-        if (offset === 0) return new EndedSpan(span, spanContext); // more than a whole buffer
+        // Anything but a full buffer is a value this form did not expect: the span waits on the heap instead.
+        if (err !== NO_ROOM || offset === 0) return new EndedSpan(span, spanContext);
         this.#next();
         continue;
       }
@@ -167,9 +168,15 @@ export class HeldSpanStore {
     return {
       export: (spans, resultCallback) => {
         const read = new Array<ReadableSpan>(spans.length);
-        for (let i = 0; i < spans.length; i++) {
-          const s = spans[i]!;
-          read[i] = s instanceof HeldSpan ? this.#read(s) : s;
+        try {
+          for (let i = 0; i < spans.length; i++) {
+            const s = spans[i]!;
+            read[i] = s instanceof HeldSpan ? this.#read(s) : s;
+          }
+        } catch (error) {
+          // Not expected (the store reads what it wrote); the batch fails, and the processor goes on with the next.
+          resultCallback({ code: 1, error: error as Error });
+          return;
         }
         inner.export(read, resultCallback);
         // The exporters behind (Zipkin's and OTLP's, through the counting exporter) translate the batch before

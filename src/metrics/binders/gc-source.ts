@@ -31,7 +31,13 @@ export const GC_KINDS: readonly (readonly [string, string])[] = [
 ];
 export const KIND_MARK_COMPACT = 2;
 
-export const GC_CAUSES = ['System.gc()', 'Memory pressure', 'External memory pressure', 'Idle notification', 'Allocation Failure'];
+export const GC_CAUSES = [
+  'System.gc()',
+  'Memory pressure',
+  'External memory pressure',
+  'Idle notification',
+  'Allocation Failure',
+];
 const SYSTEM_GC = 0;
 const ALLOCATION_FAILURE = 4;
 

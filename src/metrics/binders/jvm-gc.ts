@@ -23,7 +23,15 @@ import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
 import type { Meter } from '../registry.js';
 import type { InternalTimerOptions, TimerChild } from '../timer.js';
-import { GC_CAUSES, GC_KINDS, KIND_MARK_COMPACT, subscribeGc, type GcRecord, type GcSubscription, type SpaceStats } from './gc-source.js';
+import {
+  GC_CAUSES,
+  GC_KINDS,
+  KIND_MARK_COMPACT,
+  subscribeGc,
+  type GcRecord,
+  type GcSubscription,
+  type SpaceStats,
+} from './gc-source.js';
 
 /** Prometheus series names this binder can emit. @since 0.1.0 */
 export const jvmGcMetricNames = [

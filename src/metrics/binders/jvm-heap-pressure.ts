@@ -27,7 +27,9 @@ const LONG_LIVED = { area: 'heap', pool: 'long-lived' } as const;
 
 function longLivedAfter(spaces: SpaceStats): number {
   let used = 0;
-  for (const s of spaces) if (s.spaceName === 'old_space' || s.spaceName === 'large_object_space') used += s.spaceUsedSize;
+  for (const s of spaces) {
+    if (s.spaceName === 'old_space' || s.spaceName === 'large_object_space') used += s.spaceUsedSize;
+  }
   return used;
 }
 
