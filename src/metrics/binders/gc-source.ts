@@ -70,6 +70,31 @@ export interface GcSubscription {
   unsubscribe(): void;
 }
 
+/**
+ * Generations, as the GC binders count them: young = new_space + new_large_object_space, long-lived = old_space +
+ * large_object_space (large objects are V8's counterpart of G1's humongous regions, which Java counts in the old
+ * generation).
+ */
+function inGeneration(space: string, young: boolean): boolean {
+  return young
+    ? space === 'new_space' || space === 'new_large_object_space'
+    : space === 'old_space' || space === 'large_object_space';
+}
+
+/** Used bytes of the young generation (young = true) or the long-lived one in a profiler's space list. */
+export function generationUsed(spaces: SpaceStats, young: boolean): number {
+  let used = 0;
+  for (const s of spaces) if (inGeneration(s.spaceName, young)) used += s.spaceUsedSize;
+  return used;
+}
+
+/** The same, read from the heap now. */
+export function currentUsed(young: boolean): number {
+  let used = 0;
+  for (const s of v8.getHeapSpaceStatistics()) if (inGeneration(s.space_name, young)) used += s.space_used_size;
+  return used;
+}
+
 function profiledKind(gcType: string): number {
   switch (gcType) {
     case 'Scavenge':

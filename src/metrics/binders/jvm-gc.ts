@@ -27,10 +27,11 @@ import {
   GC_CAUSES,
   GC_KINDS,
   KIND_MARK_COMPACT,
+  currentUsed,
+  generationUsed,
   subscribeGc,
   type GcRecord,
   type GcSubscription,
-  type SpaceStats,
 } from './gc-source.js';
 
 /** Prometheus series names this binder can emit. @since 0.1.0 */
@@ -46,26 +47,6 @@ export const jvmGcMetricNames = [
 
 function isMinor(kind: number): boolean {
   return kind <= 1;
-}
-
-function inGeneration(space: string, young: boolean): boolean {
-  return young
-    ? space === 'new_space' || space === 'new_large_object_space'
-    : space === 'old_space' || space === 'large_object_space';
-}
-
-/** Used bytes of the young generation (young = true) or the long-lived one in a profiler's space list. */
-function generationUsed(spaces: SpaceStats, young: boolean): number {
-  let used = 0;
-  for (const s of spaces) if (inGeneration(s.spaceName, young)) used += s.spaceUsedSize;
-  return used;
-}
-
-/** The same, read from the heap now. */
-function currentUsed(young: boolean): number {
-  let used = 0;
-  for (const s of v8.getHeapSpaceStatistics()) if (inGeneration(s.space_name, young)) used += s.space_used_size;
-  return used;
 }
 
 /** GC pauses, allocation, promotion and live data. @since 0.1.0 */

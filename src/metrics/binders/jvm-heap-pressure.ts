@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
-import { KIND_MARK_COMPACT, subscribeGc, type GcSubscription, type SpaceStats } from './gc-source.js';
+import { KIND_MARK_COMPACT, currentUsed, generationUsed, subscribeGc, type GcSubscription } from './gc-source.js';
 
 /** Prometheus series names this binder can emit. @since 0.1.0 */
 export const jvmHeapPressureMetricNames = ['jvm_gc_overhead', 'jvm_memory_usage_after_gc'] as const;
@@ -24,22 +24,6 @@ const LOOKBACK_MS = 5 * 60_000;
 const BUCKETS = 10;
 const BUCKET_MS = LOOKBACK_MS / BUCKETS;
 const LONG_LIVED = { area: 'heap', pool: 'long-lived' } as const;
-
-function longLivedAfter(spaces: SpaceStats): number {
-  let used = 0;
-  for (const s of spaces) {
-    if (s.spaceName === 'old_space' || s.spaceName === 'large_object_space') used += s.spaceUsedSize;
-  }
-  return used;
-}
-
-function longLivedUsed(): number {
-  let used = 0;
-  for (const s of v8.getHeapSpaceStatistics()) {
-    if (s.space_name === 'old_space' || s.space_name === 'large_object_space') used += s.space_used_size;
-  }
-  return used;
-}
 
 /** GC overhead and long-lived heap usage after GC. @since 0.1.0 */
 export const jvmHeapPressureBinder: MeterBinder = {
@@ -69,10 +53,10 @@ export const jvmHeapPressureBinder: MeterBinder = {
         for (const r of records) {
           addPause(r.at, r.pauseMs);
           if (r.kind !== KIND_MARK_COMPACT) continue;
-          if (r.after !== undefined) afterGcRatio = longLivedAfter(r.after) / heapLimit;
+          if (r.after !== undefined) afterGcRatio = generationUsed(r.after, false) / heapLimit;
           else major = true;
         }
-        if (major) afterGcRatio = longLivedUsed() / heapLimit;
+        if (major) afterGcRatio = currentUsed(false) / heapLimit;
       });
     } catch (err) {
       context.diag.warn(
@@ -109,7 +93,7 @@ export const jvmHeapPressureBinder: MeterBinder = {
       labelNames: ['area', 'pool'],
       collect: (g) => {
         subscription.refresh();
-        g.set(LONG_LIVED, afterGcRatio >= 0 ? afterGcRatio : longLivedUsed() / heapLimit);
+        g.set(LONG_LIVED, afterGcRatio >= 0 ? afterGcRatio : currentUsed(false) / heapLimit);
       },
     });
 
