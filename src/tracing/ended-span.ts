@@ -11,7 +11,7 @@
  * span metrics, three time arrays and fresh arrays for links and events. An EndedSpan keeps the same attribute,
  * span context, link and event objects (no copies), times as numbers, and shares one frozen empty array and one
  * unset status among all spans that have none; the SDK's object dies young. 965 → 419 bytes a held span (Node 24,
- * an HTTP server span with four tags and its URL; benchmarks/tracing/held-span.mjs); held outside the heap, 66.
+ * an HTTP server span with four tags and its URL; benchmarks/tracing/held-span.mjs); held outside the heap, 67.
  *
  * Plain fields, not private ones: the OTLP exporter reads spans through objects whose prototype is the span
  * (otlp.ts).
@@ -24,7 +24,7 @@ const UNSET = 0;
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: UNSET });
 
-/** A held span's fields, read back (held-spans.ts): no links or events. */
+/** An EndedSpan's fields: from the SDK's span (EndedSpan.of), or read back from a held span (held-spans.ts). */
 export interface EndedSpanFields {
   readonly name: string;
   readonly kind: SpanKind;
@@ -37,6 +37,9 @@ export interface EndedSpanFields {
   readonly durationNs: number;
   readonly status: SpanStatus;
   readonly attributes: SpanAttributes;
+  /** Absent: none (one shared frozen empty array stands in). */
+  readonly links?: Link[];
+  readonly events?: TimedEvent[];
   readonly resource: ReadableSpan['resource'];
   readonly instrumentationScope: ReadableSpan['instrumentationScope'];
   readonly droppedAttributes: number;
@@ -65,53 +68,54 @@ export class EndedSpan implements ReadableSpan {
   readonly droppedEventsCount: number;
   readonly droppedLinksCount: number;
 
-  /** From the SDK's span (`span`), or from fields read back from a held span (held-spans.ts). */
-  constructor(span: ReadableSpan | undefined, spanContext: SpanContext, fields?: EndedSpanFields) {
+  constructor(spanContext: SpanContext, f: EndedSpanFields) {
+    this.name = f.name;
+    this.kind = f.kind;
     this._spanContext = spanContext;
-    if (span !== undefined) {
-      this.name = span.name;
-      this.kind = span.kind;
-      this.parentSpanContext = span.parentSpanContext;
-      const start = span.startTime;
-      const end = span.endTime;
-      const duration = span.duration;
-      this._startS = start[0];
-      this._startNs = start[1];
-      this._endS = end[0];
-      this._endNs = end[1];
-      this._durationS = duration[0];
-      this._durationNs = duration[1];
-      const status = span.status;
-      this.status = status.code === UNSET && status.message === undefined ? UNSET_STATUS : status;
-      this.attributes = span.attributes;
-      this.links = span.links.length === 0 ? NONE : span.links;
-      this.events = span.events.length === 0 ? NONE : span.events;
-      this.resource = span.resource;
-      this.instrumentationScope = span.instrumentationScope;
-      this.droppedAttributesCount = span.droppedAttributesCount;
-      this.droppedEventsCount = span.droppedEventsCount;
-      this.droppedLinksCount = span.droppedLinksCount;
-    } else {
-      const f = fields!;
-      this.name = f.name;
-      this.kind = f.kind;
-      this.parentSpanContext = f.parentSpanContext;
-      this._startS = f.startS;
-      this._startNs = f.startNs;
-      this._endS = f.endS;
-      this._endNs = f.endNs;
-      this._durationS = f.durationS;
-      this._durationNs = f.durationNs;
-      this.status = f.status;
-      this.attributes = f.attributes;
-      this.links = NONE;
-      this.events = NONE;
-      this.resource = f.resource;
-      this.instrumentationScope = f.instrumentationScope;
-      this.droppedAttributesCount = f.droppedAttributes;
-      this.droppedEventsCount = f.droppedEvents;
-      this.droppedLinksCount = f.droppedLinks;
-    }
+    this.parentSpanContext = f.parentSpanContext;
+    this._startS = f.startS;
+    this._startNs = f.startNs;
+    this._endS = f.endS;
+    this._endNs = f.endNs;
+    this._durationS = f.durationS;
+    this._durationNs = f.durationNs;
+    this.status = f.status;
+    this.attributes = f.attributes;
+    this.links = f.links ?? NONE;
+    this.events = f.events ?? NONE;
+    this.resource = f.resource;
+    this.instrumentationScope = f.instrumentationScope;
+    this.droppedAttributesCount = f.droppedAttributes;
+    this.droppedEventsCount = f.droppedEvents;
+    this.droppedLinksCount = f.droppedLinks;
+  }
+
+  /** The SDK's span as an EndedSpan: the same attribute, span context, link and event objects. */
+  static of(span: ReadableSpan, spanContext: SpanContext): EndedSpan {
+    const start = span.startTime;
+    const end = span.endTime;
+    const duration = span.duration;
+    const status = span.status;
+    return new EndedSpan(spanContext, {
+      name: span.name,
+      kind: span.kind,
+      parentSpanContext: span.parentSpanContext,
+      startS: start[0],
+      startNs: start[1],
+      endS: end[0],
+      endNs: end[1],
+      durationS: duration[0],
+      durationNs: duration[1],
+      status: status.code === UNSET && status.message === undefined ? UNSET_STATUS : status,
+      attributes: span.attributes,
+      links: span.links.length === 0 ? undefined : span.links,
+      events: span.events.length === 0 ? undefined : span.events,
+      resource: span.resource,
+      instrumentationScope: span.instrumentationScope,
+      droppedAttributes: span.droppedAttributesCount,
+      droppedEvents: span.droppedEventsCount,
+      droppedLinks: span.droppedLinksCount,
+    });
   }
 
   spanContext(): SpanContext {
@@ -137,14 +141,14 @@ export class EndedSpan implements ReadableSpan {
 }
 
 /**
- * In front of a batch span processor: hands it each sampled span when the span ends, held outside the heap by
- * `store` (held-spans.ts; the batch processor's exporter must then be `store.exporter(…)`), or as an EndedSpan
- * without a store. Unsampled spans are not passed on (the batch processor would drop them too).
+ * In front of a batch span processor: hands it each sampled span when the span ends, in the form `holder` keeps it
+ * (held-spans.ts: outside the heap; the batch processor's exporter must then be `holder.exporter(…)`). Unsampled
+ * spans are not passed on (the batch processor would drop them too).
  */
 export class EndedSpanProcessor implements SpanProcessor {
   constructor(
     private readonly inner: SpanProcessor,
-    private readonly store?: SpanHolder,
+    private readonly holder: SpanHolder,
   ) {}
 
   onStart(span: Span, parentContext: Context): void {
@@ -154,8 +158,7 @@ export class EndedSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     const spanContext = span.spanContext();
     if ((spanContext.traceFlags & SAMPLED) === 0) return;
-    const store = this.store;
-    this.inner.onEnd(store === undefined ? new EndedSpan(span, spanContext) : store.hold(span, spanContext));
+    this.inner.onEnd(this.holder.hold(span, spanContext));
   }
 
   forceFlush(): Promise<void> {

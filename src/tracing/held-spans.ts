@@ -124,18 +124,18 @@ export class HeldSpanStore {
   hold(span: ReadableSpan, spanContext: SpanContext): ReadableSpan {
     this.#last = undefined;
     if (spanContext.traceState !== undefined || span.links.length !== 0 || span.events.length !== 0) {
-      return new EndedSpan(span, spanContext);
+      return EndedSpan.of(span, spanContext);
     }
     const parent = span.parentSpanContext;
-    if (parent !== undefined && parent.traceState !== undefined) return new EndedSpan(span, spanContext);
+    if (parent !== undefined && parent.traceState !== undefined) return EndedSpan.of(span, spanContext);
     for (let attempt = 0; attempt < 2; attempt++) {
       const chunk = this.#current;
       const offset = (chunk.used + 7) & ~7;
       try {
-        if (!this.#write(span, spanContext, parent, chunk, offset)) return new EndedSpan(span, spanContext);
+        if (!this.#write(span, spanContext, parent, chunk, offset)) return EndedSpan.of(span, spanContext);
       } catch (err) {
         // Anything but a full buffer is a value this form did not expect: the span waits on the heap instead.
-        if (err !== NO_ROOM || offset === 0) return new EndedSpan(span, spanContext);
+        if (err !== NO_ROOM || offset === 0) return EndedSpan.of(span, spanContext);
         this.#next();
         continue;
       }
@@ -145,7 +145,7 @@ export class HeldSpanStore {
       this.#last = held;
       return held as unknown as ReadableSpan;
     }
-    return new EndedSpan(span, spanContext);
+    return EndedSpan.of(span, spanContext);
   }
 
   /**
@@ -389,7 +389,7 @@ export class HeldSpanStore {
       if (chunk.full) this.#recycle(chunk);
       else if (chunk === this.#current) chunk.used = 0;
     }
-    return new EndedSpan(undefined, spanContext, {
+    return new EndedSpan(spanContext, {
       name, kind, parentSpanContext,
       startS: numbers[n]!, startNs: numbers[n + 1]!, endS: numbers[n + 2]!, endNs: numbers[n + 3]!,
       durationS: numbers[n + 4]!, durationNs: numbers[n + 5]!, status, attributes,

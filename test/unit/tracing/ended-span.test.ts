@@ -11,7 +11,7 @@ import { BasicTracerProvider, SamplingDecision, type ReadableSpan, type Sampler,
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { EndedSpanProcessor } from '../../../src/tracing/ended-span.js';
+import { EndedSpan, EndedSpanProcessor } from '../../../src/tracing/ended-span.js';
 import { replaceZipkinSend } from '../../../src/tracing/compat/exporter-zipkin.js';
 import { withResource } from '../../../src/tracing/otlp.js';
 import { reachable } from '../../helpers/reachable.js';
@@ -39,7 +39,7 @@ function record() {
   const provider = new BasicTracerProvider({
     sampler,
     resource: resourceFromAttributes({ 'service.name': 'order-service' }),
-    spanProcessors: [collect(sdkSpans), new EndedSpanProcessor(collect(held))],
+    spanProcessors: [collect(sdkSpans), new EndedSpanProcessor(collect(held), { hold: (span, ctx) => EndedSpan.of(span, ctx) })],
   });
   return { tracer: provider.getTracer('nodemeter', '0.1.0'), sdkSpans, held };
 }
