@@ -78,9 +78,6 @@ export interface TimerOptions {
  * batches (gc-source.ts) can read it there.
  */
 export interface InternalTimerOptions extends TimerOptions {
-  readonly labelNames?: readonly string[];
-  readonly description?: string;
-  readonly buckets?: readonly number[];
   readonly beforeCollect?: () => void;
 }
 

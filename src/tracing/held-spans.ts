@@ -37,6 +37,10 @@ const MAX_NAMES = 1024;
 /** Longer strings are never interned: the table keeps what it interns for the life of the process. */
 const MAX_INTERNED_LENGTH = 256;
 const INLINE = 0xffff;
+// Owners of interned strings other than a key's index (#intern).
+const KEYS = -1;
+const NAMES = -2;
+const NO_KEY = -3;
 /** Bit of a string's length word: the string is ASCII, read back as latin1 (cheaper than UTF-8). */
 const ASCII = 0x80000000;
 /** The nine numbers at the start of a held span, 8-byte aligned: read through a Float64Array. */
@@ -294,10 +298,22 @@ export class HeldSpanStore {
     this.#pos = at + 4 + n;
   }
 
-  /** The interned index of `s`, adding it while the table has room (and `admit` allows); undefined if not. */
-  #intern(s: string, admit: boolean): number | undefined {
+  /**
+   * The interned index of `s`, adding it while the table has room and its owner may add more: `owner` is a key's
+   * index for that key's values, KEYS for keys, NAMES for span names, NO_KEY for values of a key not interned.
+   * Undefined when `s` is not interned.
+   */
+  #intern(s: string, owner: number): number | undefined {
     const id = this.#ids.get(s);
-    if (id !== undefined || !admit || this.#strings.length >= MAX_INTERNED || s.length > MAX_INTERNED_LENGTH) return id;
+    if (id !== undefined || owner === NO_KEY) return id;
+    if (this.#strings.length >= MAX_INTERNED || s.length > MAX_INTERNED_LENGTH) return undefined;
+    if (owner === NAMES) {
+      if (this.#names >= MAX_NAMES) return undefined;
+      this.#names++;
+    } else if (owner >= 0) {
+      if (this.#valuesOf[owner]! >= MAX_VALUES_PER_KEY) return undefined;
+      this.#valuesOf[owner]!++;
+    }
     const added = this.#strings.length;
     this.#strings.push(s);
     this.#ids.set(s, added);
@@ -312,24 +328,18 @@ export class HeldSpanStore {
   }
 
   #name(name: string): void {
-    const before = this.#strings.length;
-    const id = this.#intern(name, this.#names < MAX_NAMES);
-    if (this.#strings.length > before) this.#names++;
-    this.#indexOrString(id, name);
+    this.#indexOrString(this.#intern(name, NAMES), name);
   }
 
-  /** Writes the key; returns its interned index, or -1. */
+  /** Writes the key; returns its interned index, or NO_KEY. */
   #key(key: string): number {
-    const id = this.#intern(key, true);
+    const id = this.#intern(key, KEYS);
     this.#indexOrString(id, key);
-    return id ?? -1;
+    return id ?? NO_KEY;
   }
 
   #value(keyId: number, value: string): void {
-    const admit = keyId >= 0 && this.#valuesOf[keyId]! < MAX_VALUES_PER_KEY;
-    const before = this.#strings.length;
-    const id = this.#intern(value, admit);
-    if (this.#strings.length > before) this.#valuesOf[keyId]!++;
+    const id = this.#intern(value, keyId);
     if (id !== undefined) {
       if (this.#pos + 3 > this.#limit) throw NO_ROOM;
       this.#buf[this.#pos] = INTERNED;

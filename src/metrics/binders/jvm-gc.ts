@@ -21,7 +21,7 @@
 import v8 from 'node:v8';
 import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
-import type { Meter } from '../registry.js';
+import type { Meter, TimerMeterOptions } from '../registry.js';
 import type { InternalTimerOptions, TimerChild } from '../timer.js';
 import {
   GC_CAUSES,
@@ -67,7 +67,7 @@ export const jvmGcBinder: MeterBinder = {
       description: 'Time spent in GC pause',
       labelNames: ['action', 'cause', 'gc'],
       beforeCollect: refresh,
-    } as InternalTimerOptions);
+    } as TimerMeterOptions & InternalTimerOptions);
     meters.push(pause);
 
     const record = (r: GcRecord): void => {

@@ -7,6 +7,7 @@
  */
 import { Warnings } from '../../core/warnings.js';
 import type { MeterBinder } from '../binder.js';
+import type { TimerMeterOptions } from '../registry.js';
 import type { InternalTimerOptions, TimerChild } from '../timer.js';
 import { GC_KINDS, subscribeGc, type GcSubscription } from './gc-source.js';
 
@@ -33,7 +34,7 @@ export const nodeGcBinder: MeterBinder = {
       labelNames: ['kind'],
       buckets: BUCKETS,
       beforeCollect: () => subscription?.refresh(),
-    } as InternalTimerOptions);
+    } as TimerMeterOptions & InternalTimerOptions);
     const children: (TimerChild | undefined)[] = new Array(GC_KINDS.length);
     try {
       subscription = subscribeGc((records) => {
