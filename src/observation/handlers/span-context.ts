@@ -9,6 +9,11 @@
  * key it sets; `deleteValue` shadows the key with undefined, which `getValue` cannot tell from absent, as the API's
  * own. A span set on a context that holds a span replaces it in place of stacking, so nested observations keep the
  * chain as short as the keys set on the way (span, suppression, baggage), not as deep as the nesting.
+ *
+ * Once its span has ended, the context answers with a non-recording span of the same span context
+ * ({@link releaseEndedSpan}): contexts outlive their observation (Node's timers, sockets and promises keep the
+ * context they were created in), and the SDK's ended span, with its attributes, is no longer needed by anything
+ * that reads the context later, which only asks for its ids.
  */
 import type { Context, Span } from '@opentelemetry/api';
 
@@ -19,7 +24,8 @@ class Entry implements Context {
   constructor(
     readonly parent: Context,
     readonly key: symbol,
-    readonly value: unknown,
+    /** Written once more, by releaseEndedSpan. */
+    public value: unknown,
   ) {}
 
   getValue(key: symbol): unknown {
@@ -64,4 +70,16 @@ export const EMPTY_CONTEXT: Context = new Empty();
 export function contextWithSpan(parent: Context, span: Span): Context {
   const base = parent instanceof Entry && parent.key === SPAN_KEY ? parent.parent : parent;
   return new Entry(base, SPAN_KEY, span);
+}
+
+/**
+ * After `span` has ended: `context`, made by {@link contextWithSpan} with that span, answers with `view` (a
+ * non-recording span of the same span context) from now on. Found in the wild: an HTTP server's keep-alive socket
+ * re-arms its idle timer as the response finishes, in the request's context, and keeps that timer (and so the
+ * context) until the connection's next request or its end; a timer or pool created during a request keeps it for
+ * as long as it lives. Without this, each kept the sampled request's whole span. Reads of the context see the same
+ * ids and flags either way, and an ended span records nothing either way; only the span object differs.
+ */
+export function releaseEndedSpan(context: Context | undefined, span: Span, view: Span): void {
+  if (context instanceof Entry && context.value === span) context.value = view;
 }

@@ -33,7 +33,7 @@ import type {
 import { otelApi } from '../../core/otel-api.js';
 import { contextState, getSlot, handlerKey, putSlot, ReceiverContext, SenderContext, type ObservationContext, type ObservationKind } from '../context.js';
 import type { NodeCallback, ObservationHandler } from '../handler.js';
-import { contextWithSpan, EMPTY_CONTEXT } from './span-context.js';
+import { contextWithSpan, EMPTY_CONTEXT, releaseEndedSpan } from './span-context.js';
 
 // The API is loaded when the first handler is made (tracing on), not when this module is: see src/core/otel-api.ts.
 let context: ContextAPI;
@@ -95,6 +95,8 @@ export interface HeadSampler {
   unsampledRoot(): SpanContext | undefined;
   /** The not-sampled span context of a child of a not-sampled parent: its trace id and state, a new span id. */
   unsampledChild(traceId: string, traceState: TraceState | undefined): SpanContext;
+  /** `trace.isSpanContextValid`, answered without its regular expressions where the ids were checked already. */
+  isValid(spanContext: SpanContext): boolean;
 }
 
 export class TracingObservationHandler implements ObservationHandler {
@@ -171,7 +173,7 @@ export class TracingObservationHandler implements ObservationHandler {
     if (sampler === undefined || parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
     const parentSpan = trace.getSpan(parent);
     const parentContext = parentSpan === undefined ? undefined : parentSpan.spanContext();
-    if (parentContext !== undefined && trace.isSpanContextValid(parentContext)) {
+    if (parentContext !== undefined && sampler.isValid(parentContext)) {
       if ((parentContext.traceFlags & SAMPLED) !== 0) return undefined;
       return trace.wrapSpanContext(sampler.unsampledChild(parentContext.traceId, parentContext.traceState));
     }
@@ -198,6 +200,10 @@ export class TracingObservationHandler implements ObservationHandler {
           message: error !== undefined ? errorMessage(error) : (values[keys.indexOf('status')] ?? 'error'),
         });
       }
+      span.end();
+      // The request's context outlives the request (see releaseEndedSpan): it keeps the ids, not the ended span.
+      releaseEndedSpan(getSlot(state, kTraceContext), span, trace.wrapSpanContext(span.spanContext()));
+      return;
     }
     span.end();
   }

@@ -7,13 +7,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http, { type Server } from 'node:http';
+import { context, trace, type Context, type Span } from '@opentelemetry/api';
 import { instrument, currentTraceContext, type Nodemeter } from '../../../src/index.js';
 import { close, listen } from '../../helpers/http.js';
+import { reachable } from '../../helpers/reachable.js';
 
 let nm: Nodemeter;
 let server: Server;
 let base: string;
 const seen = new Map<string, { handler?: string; timer?: string; body?: string }>();
+/** What a timer or socket created during the request would keep: the request's context, and its span then. */
+const kept = new Map<string, { context: Context; span: Span | undefined }>();
 
 before(async () => {
   nm = instrument({
@@ -25,6 +29,7 @@ before(async () => {
     const key = req.url as string;
     const entry: { handler?: string; timer?: string; body?: string } = { handler: currentTraceContext()?.traceId };
     seen.set(key, entry);
+    kept.set(key, { context: context.active(), span: trace.getActiveSpan() });
     let last: string | undefined;
     req.on('data', () => {
       last = currentTraceContext()?.traceId;
@@ -104,6 +109,28 @@ test('each request of a keep-alive connection gets its own span', async () => {
     assert.notEqual(one.handler, two.handler, 'new root traces, not the previous request');
     assert.equal(one.timer, one.handler);
     assert.equal(two.timer, two.handler);
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('a context kept past the response holds the span ids, not the ended span', async () => {
+  // Node re-arms a keep-alive socket's idle timer as the response finishes, in the request's context, and keeps
+  // that timer until the connection's next request: the kept context must not keep the request's whole span.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    await call(agent, '/kept', { traceparent: `00-${TRACE}-b7ad6b7169203331-01` });
+    const { context: ctx, span } = kept.get('/kept') ?? assert.fail('the handler ran');
+    assert.ok(span !== undefined, 'a sampled span was current in the handler');
+    const deadline = Date.now() + 5000;
+    while (span.isRecording() && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    assert.equal(span.isRecording(), false, 'the observation stopped');
+    const now = trace.getSpan(ctx);
+    assert.ok(now !== undefined && now !== span, 'the context answers with another span object');
+    assert.deepEqual(now.spanContext(), span.spanContext());
+    assert.equal(now.spanContext().traceId, TRACE);
+    assert.equal(now.isRecording(), false);
+    assert.equal(reachable(ctx).has(span), false, 'the ended span is not reachable from the context');
   } finally {
     agent.destroy();
   }

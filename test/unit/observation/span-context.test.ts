@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createContextKey, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
-import { contextWithSpan } from '../../../src/observation/handlers/span-context.js';
+import { contextWithSpan, releaseEndedSpan } from '../../../src/observation/handlers/span-context.js';
 
 const span = (spanId: string): Span =>
   trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId, traceFlags: 0 });
@@ -37,4 +37,22 @@ test('a span set on a context with a span replaces it: nesting does not lengthen
   const key = createContextKey('k');
   assert.equal(trace.getSpan(trace.setSpan(inner, b)), b);
   assert.equal(contextWithSpan(ROOT_CONTEXT.setValue(key, 'v'), b).getValue(key), 'v');
+});
+
+test('an ended span is released from its context for a view of the same span context, and only that span', () => {
+  const parent = ROOT_CONTEXT.setValue(createContextKey('other'), 'kept');
+  const a = span('b7ad6b7169203331');
+  const ctx = contextWithSpan(parent, a);
+  const child = ctx.setValue(createContextKey('later'), 1);
+  const view = span('b7ad6b7169203331');
+  releaseEndedSpan(ctx, span('00f067aa0ba902b7'), view);
+  assert.equal(trace.getSpan(ctx), a, 'another span: nothing changes');
+  releaseEndedSpan(ctx, a, view);
+  assert.equal(trace.getSpan(ctx), view);
+  assert.equal(trace.getSpan(child), view, 'contexts made from it see the view too');
+  assert.equal(ctx.getValue(createContextKey('other')), 'kept');
+  const api = trace.setSpan(ROOT_CONTEXT, a);
+  releaseEndedSpan(api, a, view);
+  assert.equal(trace.getSpan(api), a, "the API's own contexts are left alone");
+  releaseEndedSpan(undefined, a, view);
 });
