@@ -9,6 +9,8 @@
  * generator (`useTraceId`), so the SDK span carries exactly the id that was decided on.
  */
 
+import { RemoteSpanContext } from './remote-span-context.js';
+
 /** The span context of a span that is not sampled (OpenTelemetry's `SpanContext` shape). */
 export interface UnsampledSpanContext<S = never> {
   readonly traceId: string;
@@ -18,7 +20,7 @@ export interface UnsampledSpanContext<S = never> {
 }
 
 /** What the tracing handler asks (it declares the same shape on its side: the areas do not import each other). */
-export interface HeadSampler {
+export interface HeadSampler<C extends object = UnsampledSpanContext<unknown>> {
   /**
    * Draws a new trace id and decides on it: the not-sampled span context when the trace is NOT sampled; undefined
    * when it is (the provider's next root span gets the id).
@@ -26,6 +28,11 @@ export interface HeadSampler {
   unsampledRoot(): UnsampledSpanContext | undefined;
   /** The not-sampled span context of a child of a not-sampled parent: its trace id and state, a new span id. */
   unsampledChild<S>(traceId: string, traceState: S | undefined): UnsampledSpanContext<S>;
+  /**
+   * The API's `isSpanContextValid`, without its regular expressions for the span contexts whose ids were made or
+   * checked here: this module's not-sampled ones and those the W3C propagator parsed (remote-span-context.ts).
+   */
+  isValid(spanContext: C): boolean;
 }
 
 /**
@@ -124,11 +131,19 @@ export function lazyTraceparent(spanContext: object): string | undefined {
 }
 
 /** The head sampler plus the id generator the provider must use so that handed-over trace ids are honoured. */
-export interface HeadSampling extends HeadSampler {
+export interface HeadSampling<C extends object = UnsampledSpanContext<unknown>> extends HeadSampler<C> {
   readonly idGenerator: { generateTraceId(): string; generateSpanId(): string };
 }
 
-export function createHeadSampling(probability: number, fallback: { generateTraceId(): string; generateSpanId(): string }): HeadSampling {
+/**
+ * `isSpanContextValid`: the API's, for every span context this side did not make or check (the provider passes
+ * `trace.isSpanContextValid`).
+ */
+export function createHeadSampling<C extends object>(
+  probability: number,
+  fallback: { generateTraceId(): string; generateSpanId(): string },
+  isSpanContextValid: (spanContext: C) => boolean,
+): HeadSampling<C> {
   const ratio = typeof probability !== 'number' || Number.isNaN(probability) ? 0 : Math.min(1, Math.max(0, probability));
   const upperBound = ratio === 1 ? 0x100000000 : Math.floor(ratio * 0xffffffff);
   let handedOver: string | undefined;
@@ -147,6 +162,9 @@ export function createHeadSampling(probability: number, fallback: { generateTrac
     },
     unsampledChild<S>(traceId: string, traceState: S | undefined): UnsampledSpanContext<S> {
       return new LazySpanContext<S>(traceId, 0, 0, 0, 0, traceState);
+    },
+    isValid(spanContext: C): boolean {
+      return spanContext instanceof RemoteSpanContext || spanContext instanceof LazySpanContext || isSpanContextValid(spanContext);
     },
     idGenerator: {
       generateTraceId(): string {

@@ -134,7 +134,11 @@ export function setupTracing(
   }
   // The tracing handler decides sampling of new traces before it asks for a span and hands a sampled trace's id
   // to this id generator, so the SDK span carries the id the decision was taken on (head-sampler.ts).
-  const headSampling = createHeadSampling(config.samplingProbability, new sdkTraceBase.RandomIdGenerator());
+  const headSampling = createHeadSampling(
+    config.samplingProbability,
+    new sdkTraceBase.RandomIdGenerator(),
+    otelApi().trace.isSpanContextValid,
+  );
   const provider = new sdkTraceNode.NodeTracerProvider({
     idGenerator: headSampling.idGenerator,
     // No resource attributes: the Zipkin exporter copies every one into every span's tags (`service.name`, which

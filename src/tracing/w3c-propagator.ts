@@ -9,16 +9,15 @@
  * except for the not-sampled span contexts nodemeter's head sampler makes, whose ids are valid by construction:
  * their header is written directly (the same bytes; a produced record's wrapper at 10% sampling 1.53–1.67 → 1.45–1.47
  * µs, Node 24 and 26). `test/unit/tracing/w3c-propagator.test.ts` compares the two on generated and malformed headers
- * and on those contexts. (The API's other regular expressions, the id checks of `isSpanContextValid`, stay wherever ids come from
- * outside: a character loop in their place measured slower on ids used again and again, 159–222 against 70–87 ns for
- * a pair on Node 22 and 24, and the same on fresh ones.)
+ * and on those contexts. A canonical header's span context is a RemoteSpanContext, whose ids this parse checked, so
+ * the head sampler does not check them again with the API's `isSpanContextValid` (remote-span-context.ts). (Those
+ * two regular expressions stay wherever ids come from anywhere else: a character loop in their place measured slower
+ * on ids used again and again, 159–222 against 70–87 ns for a pair on Node 22 and 24, and the same on fresh ones.)
  */
 import type { Context, SpanContext, TextMapGetter, TextMapPropagator, TextMapSetter, TraceAPI } from '@opentelemetry/api';
 import type * as Core from '@opentelemetry/core';
 import { lazyTraceparent } from './head-sampler.js';
-
-/** The span context fields a `traceparent` carries, as OpenTelemetry's `parseTraceParent` returns them. */
-type Parsed = { traceId: string; spanId: string; traceFlags: number };
+import { RemoteSpanContext } from './remote-span-context.js';
 
 const CANONICAL_LENGTH = 55;
 const DASH = 45;
@@ -42,11 +41,12 @@ function nonZeroHex(value: string, from: number, to: number): boolean {
 }
 
 /**
- * A 55-character `traceparent`: its fields, or null when it is malformed. At this length OpenTelemetry's expression
- * leaves no room for whitespace or extra fields, so the checks below are the whole of it: version two hex digits and
- * not `ff`, trace id 32 and parent id 16 hex digits and not all zero, flags two hex digits, dashes between.
+ * A 55-character `traceparent`: its remote span context, or null when it is malformed. At this length
+ * OpenTelemetry's expression leaves no room for whitespace or extra fields, so the checks below are the whole of it:
+ * version two hex digits and not `ff`, trace id 32 and parent id 16 hex digits and not all zero, flags two hex
+ * digits, dashes between.
  */
-export function parseCanonicalTraceParent(value: string): Parsed | null {
+export function parseCanonicalTraceParent(value: string): RemoteSpanContext | null {
   if (value.charCodeAt(2) !== DASH || value.charCodeAt(35) !== DASH || value.charCodeAt(52) !== DASH) return null;
   const v0 = hexDigit(value.charCodeAt(0));
   const v1 = hexDigit(value.charCodeAt(1));
@@ -55,7 +55,7 @@ export function parseCanonicalTraceParent(value: string): Parsed | null {
   const f0 = hexDigit(value.charCodeAt(53));
   const f1 = hexDigit(value.charCodeAt(54));
   if (f0 < 0 || f1 < 0) return null;
-  return { traceId: value.slice(3, 35), spanId: value.slice(36, 52), traceFlags: f0 * 16 + f1 };
+  return new RemoteSpanContext(value.slice(3, 35), value.slice(36, 52), f0 * 16 + f1);
 }
 
 /** OpenTelemetry's W3C propagator with the 55-character `traceparent` parsed as above. */
@@ -100,7 +100,7 @@ export class W3CPropagator implements TextMapPropagator {
         : this.#core.parseTraceParent(traceParent);
     if (!parsed) return context;
     const spanContext: SpanContext = parsed;
-    spanContext.isRemote = true;
+    if (!(parsed instanceof RemoteSpanContext)) spanContext.isRemote = true;
     const traceStateHeader = getter.get(carrier, 'tracestate');
     if (traceStateHeader) {
       // More than one `tracestate` header: merged into one, as OpenTelemetry does.

@@ -12,6 +12,7 @@ import {
   SamplingDecision,
   trace,
   TraceFlags,
+  type SpanContext,
   type Span,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -30,6 +31,7 @@ import type { ObservationConvention } from '../../../src/observation/convention.
 import { observationSpan, TracingObservationHandler } from '../../../src/observation/handlers/tracing.js';
 import { createObservationRegistry } from '../../../src/observation/registry.js';
 import { createHeadSampling } from '../../../src/tracing/head-sampler.js';
+import { parseCanonicalTraceParent } from '../../../src/tracing/w3c-propagator.js';
 
 type Headers = Record<string, string>;
 const convention: ObservationConvention = {
@@ -58,7 +60,7 @@ class Outgoing extends SenderContext<Headers> {
 }
 
 function setup(probability: number) {
-  const sampling = createHeadSampling(probability, new RandomIdGenerator());
+  const sampling = createHeadSampling(probability, new RandomIdGenerator(), trace.isSpanContextValid);
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     idGenerator: sampling.idGenerator,
@@ -114,6 +116,25 @@ test('a not-sampled span context writes its ids once, when read, and shows them 
   const ids = new Set<string>();
   for (let i = 0; i < 1000; i++) ids.add((sampling.unsampledRoot() as { traceId: string }).traceId);
   assert.equal(ids.size, 1000, 'every root its own trace id');
+});
+
+test('validity: its own and parsed span contexts without the API check, every other one through it', () => {
+  const asked: unknown[] = [];
+  const sampling = createHeadSampling(0, new RandomIdGenerator(), (sc: SpanContext) => {
+    asked.push(sc);
+    return trace.isSpanContextValid(sc);
+  });
+  const root = sampling.unsampledRoot() as SpanContext;
+  const parsed = parseCanonicalTraceParent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01') as SpanContext;
+  assert.equal(sampling.isValid(root), true);
+  assert.equal(sampling.isValid(sampling.unsampledChild(root.traceId, undefined)), true);
+  assert.equal(sampling.isValid(parsed), true);
+  assert.deepEqual(asked, [], 'the API was not asked');
+  const plain = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 };
+  assert.equal(sampling.isValid(plain), true);
+  assert.equal(sampling.isValid({ ...plain, spanId: '0000000000000000' }), false);
+  assert.equal(sampling.isValid({ ...plain, traceId: 'not hex' }), false);
+  assert.equal(asked.length, 3, 'every other span context is asked of the API');
 });
 
 test('unsampled root: a non-recording span that propagates the not-sampled flag; nothing exported', () => {

@@ -60,7 +60,7 @@ test('a canonical traceparent is read as OpenTelemetry reads it: ids, flags, rem
   const [mine, theirs] = both({ traceparent: `00-${traceId}-${spanId}-01`, tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7' });
   assert.deepEqual(mine, theirs);
   assert.deepEqual(mine, { traceId, spanId, traceFlags: TraceFlags.SAMPLED, isRemote: true, traceState: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7' });
-  assert.deepEqual(parseCanonicalTraceParent(`00-${traceId}-${spanId}-09`), { traceId, spanId, traceFlags: 9 });
+  assert.deepEqual({ ...parseCanonicalTraceParent(`00-${traceId}-${spanId}-09`) }, { isRemote: true, traceId, spanId, traceFlags: 9 });
 });
 
 test('the rules of the format: version ff, all-zero ids, upper case, missing dashes, other lengths', () => {
@@ -97,6 +97,18 @@ test('20,000 generated and mutated headers: the same answer as OpenTelemetry for
   assert.ok(accepted > 2_000 && accepted < 18_000, `accepted ${accepted}`);
 });
 
+test('every span context read from a canonical traceparent is one the API finds valid', () => {
+  // The head sampler takes these as valid without the API's check (remote-span-context.ts): the parse must be as strict.
+  let parsed = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const sc = parseCanonicalTraceParent(mutated());
+    if (sc === null) continue;
+    parsed++;
+    assert.ok(trace.isSpanContextValid(sc), JSON.stringify(sc));
+  }
+  assert.ok(parsed > 2_000, `parsed ${parsed}`);
+});
+
 /** Injects `sc` (in a context that suppresses tracing, or not) with both propagators; asserts the same headers. */
 function injectedAlike(sc: SpanContext, suppressed: boolean): Record<string, string> {
   const context = trace.setSpanContext(suppressed ? core.suppressTracing(ROOT_CONTEXT) : ROOT_CONTEXT, sc);
@@ -131,7 +143,7 @@ test('injection writes what OpenTelemetry writes, and nothing where it writes no
 
 test("nodemeter's own not-sampled span contexts: written directly, the same bytes as OpenTelemetry's injection", () => {
   // Probability 0: every root is a not-sampled context of the head sampler's own kind, as are its children.
-  const sampling = createHeadSampling(0, new RandomIdGenerator());
+  const sampling = createHeadSampling(0, new RandomIdGenerator(), trace.isSpanContextValid);
   const contexts = [];
   for (let i = 0; i < 200; i++) {
     const root = sampling.unsampledRoot()!;
