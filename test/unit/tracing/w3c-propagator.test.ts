@@ -150,6 +150,7 @@ test("nodemeter's own not-sampled span contexts: written directly, the same byte
     contexts.push(root);
     contexts.push(sampling.unsampledChild(root.traceId, undefined));
     contexts.push(sampling.unsampledChild(traceId, new core.TraceState(`k=v${i},a=b`)));
+    contexts.push(sampling.unsampledRoot()!); // injected before anything reads its ids
   }
   for (const sc of contexts) {
     for (const suppressed of [false, true]) {
