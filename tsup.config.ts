@@ -1,6 +1,21 @@
 import { defineConfig, type Options } from 'tsup';
 
 type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
+type TsupPlugin = NonNullable<Options['plugins']>[number];
+
+/**
+ * The JavaScript files are ASCII. One character beyond Latin-1 anywhere in a file (an arrow in a doc comment the
+ * tree-shaking pass keeps) makes Node hold that module's whole source as UTF-16 for the life of the process: twice its
+ * size on the heap, dist/index.js 872 instead of 436 KB (docs/benchmarks.md, "Eleventh look"). esbuild already
+ * escapes strings and template literals; what is left are comments, escaped here.
+ */
+const asciiOnly: TsupPlugin = {
+  name: 'ascii-only',
+  renderChunk(code, chunk) {
+    if (!/\.[cm]?js$/.test(chunk.path)) return undefined;
+    return { code: code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) };
+  },
+};
 
 /**
  * `src/register.ts` imports `./index.js`; in the build that import stays an import of the main entry of the same
@@ -38,6 +53,7 @@ const shared: Options = {
   platform: 'node',
   splitting: false,
   treeshake: true,
+  plugins: [asciiOnly],
 };
 
 // The two formats build side by side; `npm run build` empties dist/ first (a `clean` here would race the other).

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 
@@ -47,4 +47,15 @@ test('a process that only calls instrument() exits by itself (nothing keeps the 
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.signal, null, 'not killed by the timeout');
   assert.equal(r.status, 0, r.stderr);
+});
+
+test('the JavaScript files are ASCII: Node would hold a module with one wider character as UTF-16, twice its size', () => {
+  const dist = new URL('../../dist/', import.meta.url);
+  const files = readdirSync(dist).filter((f) => /\.[cm]?js$/.test(f));
+  assert.ok(files.includes('index.js') && files.includes('index.cjs'), files.join(' '));
+  for (const file of files) {
+    const text = readFileSync(new URL(file, dist), 'latin1');
+    const at = text.search(/[^\x00-\x7f]/);
+    assert.equal(at, -1, `${file}: a non-ASCII byte at ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`);
+  }
 });
