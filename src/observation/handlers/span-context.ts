@@ -75,10 +75,11 @@ export function contextWithSpan(parent: Context, span: Span): Context {
 /**
  * After `span` has ended: `context`, made by {@link contextWithSpan} with that span, answers with `view` (a
  * non-recording span of the same span context) from now on. For one: an HTTP server's keep-alive socket re-arms its
- * idle timer as the response finishes, in the request's context, and keeps that timer (and so the context) until
- * the next response arms it again or the connection closes; a timer or pool created during a request keeps it for
- * as long as it lives. Without this, each kept the sampled request's whole span. Reads of the context see the same
- * ids and flags either way, and an ended span records nothing either way; only the span object differs.
+ * idle timer as the response finishes, in the request's context, and keeps that timer (and so the context) until the
+ * connection's next request (Node 24, 26) or next response (Node 22), or its end; a timer or pool created during a
+ * request keeps it for as long as it lives. Without this, each kept the sampled request's whole span. Reads of the
+ * context see the same ids and flags either way, and an ended span records nothing either way; only the span object
+ * differs.
  */
 export function releaseEndedSpan(context: Context | undefined, span: Span, view: Span): void {
   if (context instanceof Entry && context.value === span) context.value = view;

@@ -116,7 +116,7 @@ test('each request of a keep-alive connection gets its own span', async () => {
 
 test('a context kept past the response holds the span ids, not the ended span', async () => {
   // Node re-arms a keep-alive socket's idle timer as the response finishes, in the request's context, and keeps
-  // that timer until the next response: the kept context must not keep the request's whole span.
+  // that timer until the connection's next request: the kept context must not keep the request's whole span.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     await call(agent, '/kept', { traceparent: `00-${TRACE}-b7ad6b7169203331-01` });
