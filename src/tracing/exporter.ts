@@ -20,8 +20,9 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Counter } from '../metrics/counter.js';
 
-const SUCCESS = 0;
-const FAILED = 1;
+/** OpenTelemetry's ExportResultCode values (@opentelemetry/core is loaded only with tracing on: sdk.ts). */
+export const SUCCESS = 0;
+export const FAILED = 1;
 const REQUEST_START = 'http.client.request.start';
 
 /** The error an export ends with when Zipkin did not answer in time. */

@@ -27,6 +27,7 @@
 import type { SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { EndedSpan } from './ended-span.js';
+import { FAILED } from './exporter.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const MAX_FREE = 4;
@@ -179,7 +180,7 @@ export class HeldSpanStore {
           }
         } catch (error) {
           // Not expected (the store reads what it wrote); the batch fails, and the processor goes on with the next.
-          resultCallback({ code: 1, error: error as Error });
+          resultCallback({ code: FAILED, error: error as Error });
           return;
         }
         inner.export(read, resultCallback);

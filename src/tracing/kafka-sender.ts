@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Diag } from '../core/diag.js';
 import { EXPORTER_ZIPKIN_SUPPORTED, replaceZipkinSend, sendInBraveShape } from './compat/exporter-zipkin.js';
+import { FAILED, SUCCESS } from './exporter.js';
 
 /** The Kafka transport's settings after defaults. */
 export interface KafkaSenderConfig {
@@ -60,9 +61,6 @@ export type KafkaCtor = new (config: object) => KafkaLike;
  * uninstrumented (src/auto/exports.ts reads the same registered symbol).
  */
 export const UNINSTRUMENTED = Symbol.for('nodemeter.uninstrumented');
-
-const SUCCESS = 0;
-const FAILED = 1;
 
 /**
  * kafkajs's `Kafka` class, from nodemeter's location first, then from the application's working directory (an

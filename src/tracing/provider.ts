@@ -17,7 +17,7 @@ import type { MeterRegistry } from '../metrics/registry.js';
 import { sendInBraveShape } from './compat/exporter-zipkin.js';
 import { EndedSpanProcessor } from './ended-span.js';
 import { HeldSpanStore } from './held-spans.js';
-import { CountingExporter } from './exporter.js';
+import { CountingExporter, FAILED } from './exporter.js';
 import { createHeadSampling, type HeadSampler } from './head-sampler.js';
 import { zipkinOverKafka } from './kafka-sender.js';
 import { createOtlpExporter } from './otlp.js';
@@ -87,7 +87,7 @@ export function setupTracing(
       // An optional package missing: said once here; the spans are then dropped and counted, not silently lost.
       diag.warn(Warnings.SPAN_EXPORTER_UNAVAILABLE, { exporter: what, error }, what);
       if (error !== null && typeof error === 'object') reported.add(error);
-      inner = { export: (_spans, done) => done({ code: 1, error: error as Error }), shutdown: () => Promise.resolve() };
+      inner = { export: (_spans, done) => done({ code: FAILED, error: error as Error }), shutdown: () => Promise.resolve() };
     }
     const exporter = new CountingExporter(
       inner,
