@@ -9,6 +9,7 @@
  * generator (`useTraceId`), so the SDK span carries exactly the id that was decided on.
  */
 
+import type { SpanContext } from '@opentelemetry/api';
 import { RemoteSpanContext } from './remote-span-context.js';
 
 /** The span context of a span that is not sampled (OpenTelemetry's `SpanContext` shape). */
@@ -20,7 +21,7 @@ export interface UnsampledSpanContext<S = never> {
 }
 
 /** What the tracing handler asks (it declares the same shape on its side: the areas do not import each other). */
-export interface HeadSampler<C extends object = UnsampledSpanContext<unknown>> {
+export interface HeadSampler {
   /**
    * Draws a new trace id and decides on it: the not-sampled span context when the trace is NOT sampled; undefined
    * when it is (the provider's next root span gets the id).
@@ -32,7 +33,7 @@ export interface HeadSampler<C extends object = UnsampledSpanContext<unknown>> {
    * The API's `isSpanContextValid`, without its regular expressions for the span contexts whose ids were made or
    * checked here: this module's not-sampled ones and those the W3C propagator parsed (remote-span-context.ts).
    */
-  isValid(spanContext: C): boolean;
+  isValid(spanContext: SpanContext): boolean;
 }
 
 /**
@@ -131,7 +132,7 @@ export function lazyTraceparent(spanContext: object): string | undefined {
 }
 
 /** The head sampler plus the id generator the provider must use so that handed-over trace ids are honoured. */
-export interface HeadSampling<C extends object = UnsampledSpanContext<unknown>> extends HeadSampler<C> {
+export interface HeadSampling extends HeadSampler {
   readonly idGenerator: { generateTraceId(): string; generateSpanId(): string };
 }
 
@@ -139,11 +140,11 @@ export interface HeadSampling<C extends object = UnsampledSpanContext<unknown>> 
  * `isSpanContextValid`: the API's, for every span context this side did not make or check (the provider passes
  * `trace.isSpanContextValid`).
  */
-export function createHeadSampling<C extends object>(
+export function createHeadSampling(
   probability: number,
   fallback: { generateTraceId(): string; generateSpanId(): string },
-  isSpanContextValid: (spanContext: C) => boolean,
-): HeadSampling<C> {
+  isSpanContextValid: (spanContext: SpanContext) => boolean,
+): HeadSampling {
   const ratio = typeof probability !== 'number' || Number.isNaN(probability) ? 0 : Math.min(1, Math.max(0, probability));
   const upperBound = ratio === 1 ? 0x100000000 : Math.floor(ratio * 0xffffffff);
   let handedOver: string | undefined;
@@ -163,7 +164,7 @@ export function createHeadSampling<C extends object>(
     unsampledChild<S>(traceId: string, traceState: S | undefined): UnsampledSpanContext<S> {
       return new LazySpanContext<S>(traceId, 0, 0, 0, 0, traceState);
     },
-    isValid(spanContext: C): boolean {
+    isValid(spanContext: SpanContext): boolean {
       return spanContext instanceof RemoteSpanContext || spanContext instanceof LazySpanContext || isSpanContextValid(spanContext);
     },
     idGenerator: {
