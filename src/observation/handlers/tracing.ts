@@ -173,9 +173,12 @@ export class TracingObservationHandler implements ObservationHandler {
     if (sampler === undefined || parent.getValue(SUPPRESS_TRACING_KEY) === true) return undefined;
     const parentSpan = trace.getSpan(parent);
     const parentContext = parentSpan === undefined ? undefined : parentSpan.spanContext();
-    if (parentContext !== undefined && sampler.isValid(parentContext)) {
+    if (parentContext !== undefined) {
+      // A sampled parent: the SDK checks it (as it checks every parent) and decides; not checked twice.
       if ((parentContext.traceFlags & SAMPLED) !== 0) return undefined;
-      return trace.wrapSpanContext(sampler.unsampledChild(parentContext.traceId, parentContext.traceState));
+      if (sampler.isValid(parentContext)) {
+        return trace.wrapSpanContext(sampler.unsampledChild(parentContext.traceId, parentContext.traceState));
+      }
     }
     const root = sampler.unsampledRoot();
     return root === undefined ? undefined : trace.wrapSpanContext(root);

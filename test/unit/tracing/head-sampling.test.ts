@@ -194,8 +194,8 @@ test('sampled roots at 50%: every exported span is one the SDK sampler samples, 
 
 test('a local parent counts when the API would call its ids valid: either case, right length, not all zero', () => {
   const { observations } = setup(0);
-  const childTraceId = (traceId: string, spanId: string) => {
-    const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.NONE });
+  const childTraceId = (traceId: string, spanId: string, traceFlags: number = TraceFlags.NONE) => {
+    const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags });
     const out = new Outgoing({});
     context.with(parent, () => observations.observe(out, () => undefined));
     return (observationSpan(out) as Span).spanContext().traceId;
@@ -212,5 +212,7 @@ test('a local parent counts when the API would call its ids valid: either case, 
   for (const [traceId, spanId] of cases) {
     const valid = trace.isSpanContextValid({ traceId, spanId, traceFlags: TraceFlags.NONE });
     assert.equal(childTraceId(traceId, spanId) === traceId, valid, `${traceId} ${spanId}: the API says ${valid ? 'valid' : 'invalid'}`);
+    // A sampled parent is left to the SDK, which checks it the same way (an invalid one starts a new trace).
+    assert.equal(childTraceId(traceId, spanId, TraceFlags.SAMPLED) === traceId, valid, `${traceId} ${spanId}, sampled`);
   }
 });
