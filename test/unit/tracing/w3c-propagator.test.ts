@@ -31,7 +31,7 @@ function random(): number {
 }
 const HEX = '0123456789abcdef';
 const hex = (n: number) => Array.from({ length: n }, () => HEX[Math.floor(random() * 16)]).join('');
-const ODD = ['0', 'f', 'F', 'A', 'g', '-', ' ', '\t', '\n', '\u00a0', 'z', '.', '_', 'é'];
+const ODD = ['0', 'f', 'F', 'A', 'g', '-', ' ', '\t', '\n', '\u00a0', 'z', '.', '_', 'é', '\u0661', '\u0131', '\uff10'];
 
 /** A valid header with one character replaced, inserted or removed, or padded with whitespace. */
 function mutated(): string {
