@@ -11,6 +11,7 @@
  */
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { otelApi } from '../core/otel-api.js';
+import { hexBits, NOT_HEX } from './hex.js';
 import { loadOtelSdk } from './sdk.js';
 import { W3CPropagator } from './w3c-propagator.js';
 
@@ -103,9 +104,5 @@ function b3SingleWellFormed(value: string | string[] | undefined): boolean {
 
 /** True when every character is 0-9 or a-f (length and all-zero are checked by the propagators themselves). */
 function isLowerHex(id: string): boolean {
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return id.length > 0;
+  return id.length > 0 && (hexBits(id, 0, id.length) & NOT_HEX) === 0;
 }

@@ -17,33 +17,15 @@
 import type { Context, SpanContext, TextMapGetter, TextMapPropagator, TextMapSetter, TraceAPI } from '@opentelemetry/api';
 import type * as Core from '@opentelemetry/core';
 import { lazyTraceparent } from './head-sampler.js';
+import { hexBits, hexDigit, NOT_HEX } from './hex.js';
 import { RemoteSpanContext } from './remote-span-context.js';
 
 const CANONICAL_LENGTH = 55;
 const DASH = 45;
 
-/** What `hexDigit` answers for any character that is not a lower-case hex digit: a bit no digit has. */
-const NOT_HEX = 16;
-
-/**
- * Each ASCII code's value as a lower-case hex digit (the W3C format allows lower case only), or NOT_HEX. A table
- * rather than comparisons: the digits of random ids make the comparisons' branches unpredictable, and a table read
- * has none (a 55-character header, with its decoding from bytes, medians of 5 rounds: 296 → 164 ns on Node 24,
- * 300 → 147 on Node 26, 407 → 289 on Node 22; docs/benchmarks.md, "Twelfth look").
- */
-const HEX_VALUE = new Uint8Array(128).fill(NOT_HEX);
-for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX_VALUE[97 + i] = 10 + i;
-
-/** 0–15 for a lower-case hex digit, NOT_HEX for any other character. */
-function hexDigit(c: number): number {
-  return c < 128 ? (HEX_VALUE[c] as number) : NOT_HEX;
-}
-
 /** Lower-case hex from `from` to `to`, not every digit zero. */
 function nonZeroHex(value: string, from: number, to: number): boolean {
-  let all = 0;
-  for (let i = from; i < to; i++) all |= hexDigit(value.charCodeAt(i));
+  const all = hexBits(value, from, to);
   return (all & NOT_HEX) === 0 && all !== 0;
 }
 
