@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import v8 from 'node:v8';
-import { chosenBinders, observeGcIfAsked } from '../utils/server-knobs.mjs';
+import { chosenBinders, observeGcIfAsked, preloadIfAsked } from '../utils/server-knobs.mjs';
 
 const [framework, variantArg, zipkin] = process.argv.slice(2);
 const before = variantArg.endsWith('-before');
@@ -27,6 +27,7 @@ const entry = before ? process.env.NM_BEFORE : (process.env.NM_AFTER ?? 'nodemet
 const require = createRequire(import.meta.url);
 
 await observeGcIfAsked();
+await preloadIfAsked();
 
 let nm;
 if (variant === 'metrics' || variant.startsWith('traces')) {

@@ -5,7 +5,7 @@
 // with the variant's environment and node flags, and when they are missing (a profiler starting it directly) the
 // server applies the same environment itself before anything reads it.
 import { createRequire } from 'node:module';
-import { chosenBinders, observeGcIfAsked } from '../utils/server-knobs.mjs';
+import { chosenBinders, observeGcIfAsked, preloadIfAsked } from '../utils/server-knobs.mjs';
 import { variantOf, OTEL_REGISTER, NM_REGISTER } from '../utils/http-variants.mjs';
 
 const [framework, variantArg, sink = 'http://127.0.0.1:9'] = process.argv.slice(2);
@@ -19,6 +19,7 @@ if (variant.nodeArgs?.includes(OTEL_REGISTER) && !globalThis[Symbol.for('opentel
 if (variant.zeroCode && !process.execArgv.includes(NM_REGISTER)) await import(NM_REGISTER);
 
 await observeGcIfAsked();
+await preloadIfAsked();
 
 let nm;
 let flush = async () => {};

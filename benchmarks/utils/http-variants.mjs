@@ -140,6 +140,14 @@ export const HTTP_VARIANTS = {
     }),
     spansExpected: '≈ 0.01',
   },
+  // The floor under the all-three goal: the log shipping the issue keeps (plain pino → pino-loki, one line a
+  // request), with no tracing and no nodemeter (docs/benchmarks.md, "Thirteenth look").
+  'peer-logs': {
+    label: 'peer logs only: bare + plain pino → pino-loki transport, one line per request, no tracing (a floor)',
+    kind: 'peer',
+    env: () => ({}),
+    log: 'pino-loki',
+  },
   binders: { label: 'nodemeter runtime binders only (no HTTP observation)', kind: 'nodemeter', env: () => ({ MANAGEMENT_TRACING_ENABLED: 'false' }) },
   http: { label: 'nodemeter HTTP server metrics only (no runtime binders)', kind: 'nodemeter', env: () => ({ MANAGEMENT_TRACING_ENABLED: 'false' }) },
 };

@@ -22,3 +22,16 @@ export async function observeGcIfAsked() {
   const { PerformanceObserver } = await import('node:perf_hooks');
   new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
 }
+
+/**
+ * `BENCH_PRELOAD`: package names joined by `+`, required (as nodemeter's tracing requires the OpenTelemetry SDK)
+ * before the framework in any variant, bare included, and kept referenced: what loading them costs a server by
+ * itself, without a tracer (docs/benchmarks.md, "Thirteenth look").
+ */
+export async function preloadIfAsked() {
+  const spec = process.env.BENCH_PRELOAD;
+  if (spec === undefined || spec === '') return;
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  globalThis.__benchPreloaded = spec.split('+').map((m) => require(m));
+}
