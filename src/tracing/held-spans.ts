@@ -31,6 +31,8 @@ import { FAILED } from './exporter.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const MAX_FREE = 4;
+/** Handles kept for reuse: the batch processor's default queue (2,048 spans). */
+const MAX_SPARE = 2048;
 const MAX_INTERNED = 4096;
 /** Distinct values interned for one attribute key (or for span names) before its new values are written in full. */
 const MAX_VALUES_PER_KEY = 64;
@@ -81,13 +83,17 @@ function contextOf(traceId: string, spanId: string, traceFlags: number, remote: 
   return remote === 0 ? { traceId, spanId, traceFlags } : { traceId, spanId, traceFlags, isRemote: remote === 2 };
 }
 
-/** What the batch processor queues for a span held outside the heap. */
+/**
+ * What the batch processor queues for a span held outside the heap. Handles are reused once read back (the store's
+ * spares): a new one for each sampled span was the largest part of what a traced server's spans still left surviving
+ * its scavenges (docs/benchmarks.md, "Thirteenth look").
+ */
 class HeldSpan {
   constructor(
-    readonly chunk: Chunk,
-    readonly offset: number,
-    readonly resource: ReadableSpan['resource'],
-    readonly instrumentationScope: ReadableSpan['instrumentationScope'],
+    public chunk: Chunk,
+    public offset: number,
+    public resource: ReadableSpan['resource'],
+    public instrumentationScope: ReadableSpan['instrumentationScope'],
   ) {}
 
   /** The batch processor reads only the sampled flag. */
@@ -110,6 +116,8 @@ export class HeldSpanStore {
   #names = 0;
   /** The handle hold() returned last, until the next hold(). */
   #last: HeldSpan | undefined;
+  /** Handles read back or dropped, for the next spans (at most MAX_SPARE). */
+  readonly #spare: HeldSpan[] = [];
   #pos = 0;
   #limit = 0;
   #buf: Buffer = this.#current.buf;
@@ -146,7 +154,15 @@ export class HeldSpanStore {
       }
       chunk.used = this.#pos;
       chunk.live++;
-      const held = new HeldSpan(chunk, offset, span.resource, span.instrumentationScope);
+      let held = this.#spare.pop();
+      if (held === undefined) {
+        held = new HeldSpan(chunk, offset, span.resource, span.instrumentationScope);
+      } else {
+        held.chunk = chunk;
+        held.offset = offset;
+        held.resource = span.resource;
+        held.instrumentationScope = span.instrumentationScope;
+      }
       this.#last = held;
       return held as unknown as ReadableSpan;
     }
@@ -166,6 +182,7 @@ export class HeldSpanStore {
     chunk.live--;
     if (chunk === this.#current) chunk.used = chunk.live === 0 ? 0 : held.offset;
     else if (chunk.live === 0 && chunk.full) this.#recycle(chunk);
+    this.#spareHandle(held);
   }
 
   /** `inner`, given the held spans read back as EndedSpans. */
@@ -176,7 +193,15 @@ export class HeldSpanStore {
         try {
           for (let i = 0; i < spans.length; i++) {
             const s = spans[i]!;
-            read[i] = s instanceof HeldSpan ? this.#read(s) : s;
+            if (s instanceof HeldSpan) {
+              read[i] = this.#read(s);
+              // The batch processor reads nothing of a span once export() is called (its callback counts the
+              // batch's length), so the handle serves a later span.
+              if (s === this.#last) this.#last = undefined;
+              this.#spareHandle(s);
+            } else {
+              read[i] = s;
+            }
           }
         } catch (error) {
           // Not expected (the store reads what it wrote); the batch fails, and the processor goes on with the next.
@@ -205,6 +230,10 @@ export class HeldSpanStore {
       this.allocated++;
     }
     this.#current = next;
+  }
+
+  #spareHandle(held: HeldSpan): void {
+    if (this.#spare.length < MAX_SPARE) this.#spare.push(held);
   }
 
   #recycle(chunk: Chunk): void {

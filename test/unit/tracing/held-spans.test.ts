@@ -175,6 +175,36 @@ test('buffers are reused batch after batch, and a handle never read back does no
   assert.equal(await zipkinJson(readBack(store, kept)), await zipkinJson(expected));
 });
 
+test('handles are reused once read back or dropped, never while their batch waits', async () => {
+  const { tracer, sdkSpans, held, store } = record();
+  const end = (n: number, from: number): ReadableSpan[] => {
+    for (let i = from; i < from + n; i++) {
+      tracer.startSpan('http get /orders/{id}', { kind: SpanKind.SERVER, attributes: { method: 'GET', 'http.url': `/orders/${i}` } }).end();
+    }
+    return held.splice(0);
+  };
+  const first = end(128, 0);
+  const waiting = end(128, 128);
+  const inFirst = new Set<object>(first);
+  assert.equal(new Set<object>([...first, ...waiting]).size, 256, 'a handle is not reused while its batch waits');
+  sdkSpans.splice(0, 128);
+  readBack(store, first);
+
+  // The next spans get the first batch's handles, and read back as themselves.
+  const next = end(128, 256);
+  assert.ok(next.every((h) => inFirst.has(h)), 'the handles read back serve the next spans');
+  assert.ok(next.every((h) => !waiting.includes(h)));
+  const expected = sdkSpans.splice(0);
+  assert.equal(await zipkinJson(readBack(store, [...waiting, ...next])), await zipkinJson(expected));
+
+  // A handle the batch processor dropped serves the next span at once.
+  const [dropped] = end(1, 384);
+  store.dropLast();
+  const [after] = end(1, 385);
+  assert.equal(after, dropped);
+  assert.equal(readBack(store, [after!])[0]!.attributes['http.url'], '/orders/385');
+});
+
 test('past what is interned (1,024 names, 64 values a key, 4,096 strings), the rest is written in full', async () => {
   const { tracer, sdkSpans, held, store } = record();
   for (let i = 0; i < 5000; i++) {
