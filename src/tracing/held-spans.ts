@@ -22,7 +22,8 @@
  * Buffers: a buffer counts the spans it holds; once all were read back it is reused from its start. A span the
  * batch processor drops (queue full) gives its bytes back at once (dropLast()). A handle never read back otherwise
  * (spans ended after shutdown) keeps its buffer out of the pool; the collector frees it with its last handle. At
- * most `MAX_FREE` empty buffers are pooled.
+ * most `MAX_FREE` empty buffers are pooled. Handles are pooled too: one read back (its batch handed to the exporter) or
+ * dropped serves a later span, at most `MAX_SPARE` of them kept.
  */
 import type { SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
