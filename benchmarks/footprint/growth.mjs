@@ -6,12 +6,12 @@
 //
 //   node benchmarks/footprint/growth.mjs <express|fastify> <variant>[~KEY=VALUE…] [requests=150000] [firstScavenges=0]
 //   The variants and NM_AFTER / NM_BEFORE are server.mjs's; firstScavenges > 0 also prints each of the first n
-//   scavenges. Spans go to a sink that accepts every batch, as in run.mjs. Load generator on CPU 0, server on CPU 1
-//   where taskset exists.
+//   scavenges. Spans go to the benchmarks' sink (../utils/sink.mjs), which accepts every batch. Load generator on
+//   CPU 0, server on CPU 1 where taskset exists.
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startSink } from '../utils/sink.mjs';
 
 const [framework, variantArg, requestsArg, firstArg] = process.argv.slice(2);
 if (framework === undefined || variantArg === undefined) {
@@ -24,19 +24,12 @@ const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const PIN = spawnSync('taskset', ['-c', '1', 'true']).status === 0;
 if (PIN) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
-const sink = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.statusCode = 202;
-    res.end();
-  });
-});
-await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+const sink = await startSink();
 
 const [variant, ...assignments] = variantArg.split('~');
 const env = { ...process.env };
 for (const a of assignments) env[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1);
-const args = ['--expose-gc', '--trace-gc-nvp', SERVER, framework, variant, `http://127.0.0.1:${sink.address().port}`];
+const args = ['--expose-gc', '--trace-gc-nvp', SERVER, framework, variant, sink.url];
 const child = PIN
   ? spawn('taskset', ['-c', '1', process.execPath, ...args], { env, stdio: ['pipe', 'pipe', 'inherit'] })
   : spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
