@@ -1,7 +1,7 @@
 // When V8 grows a served process's young generation: one footprint server (server.mjs) under load with
 // `--trace-gc-nvp`, each scavenge's survivors (copied within the young generation + promoted) summed from start-up,
 // and every change of the semi-space capacity with what had survived since the change before. V8 grows the young
-// generation once the bytes surviving its scavenges since its last growth pass its capacity (docs/benchmarks.md,
+// generation once about its capacity in bytes has survived its scavenges since its last growth (docs/benchmarks.md,
 // "Thirteenth look"), so this says whether start-up, the first requests or the steady load takes it there.
 //
 //   node benchmarks/footprint/growth.mjs <express|fastify> <variant>[~KEY=VALUE…] [requests=150000] [firstScavenges=0]

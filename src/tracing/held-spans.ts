@@ -91,7 +91,8 @@ function contextOf(traceId: string, spanId: string, traceFlags: number, remote: 
  */
 class HeldSpan {
   constructor(
-    public chunk: Chunk,
+    /** Undefined while the handle waits among the spares, so that it keeps no buffer alive. */
+    public chunk: Chunk | undefined,
     public offset: number,
     public resource: ReadableSpan['resource'],
     public instrumentationScope: ReadableSpan['instrumentationScope'],
@@ -179,7 +180,7 @@ export class HeldSpanStore {
     const held = this.#last;
     if (held === undefined) return;
     this.#last = undefined;
-    const chunk = held.chunk;
+    const chunk = held.chunk!;
     chunk.live--;
     if (chunk === this.#current) chunk.used = chunk.live === 0 ? 0 : held.offset;
     else if (chunk.live === 0 && chunk.full) this.#recycle(chunk);
@@ -234,6 +235,7 @@ export class HeldSpanStore {
   }
 
   #spareHandle(held: HeldSpan): void {
+    held.chunk = undefined;
     if (this.#spare.length < MAX_SPARE) this.#spare.push(held);
   }
 
@@ -382,7 +384,7 @@ export class HeldSpanStore {
   }
 
   #read(held: HeldSpan): EndedSpan {
-    const chunk = held.chunk;
+    const chunk = held.chunk!;
     const buf = chunk.buf;
     const numbers = chunk.numbers;
     const o = held.offset;

@@ -189,6 +189,7 @@ test('handles are reused once read back or dropped, never while their batch wait
   assert.equal(new Set<object>([...first, ...waiting]).size, 256, 'a handle is not reused while its batch waits');
   sdkSpans.splice(0, 128);
   readBack(store, first);
+  assert.ok(first.every((h) => (h as unknown as { chunk: unknown }).chunk === undefined), 'a spare keeps no buffer alive');
 
   // The next spans get the first batch's handles, and read back as themselves.
   const next = end(128, 256);
